@@ -1,0 +1,95 @@
+//! The body must match the schema the spec documents for the status it came with. The
+//! body is parsed strictly whatever its Content-Type says (a wrong type is
+//! `content_type_conformance`'s finding), so an invalid body is reported here.
+
+use super::{excerpt, Finding};
+use crate::exchange::Exchange;
+use crate::spec::FetchOperation;
+
+pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
+    let Some(response) = operation.documented(exchange.status) else {
+        return Vec::new();
+    };
+    // With several documented media types, validate against the one the server claims;
+    // without a usable claim, against the first that has a schema.
+    let media = exchange
+        .content_type()
+        .and_then(|actual| response.media.iter().find(|media| media.matches(actual)))
+        .filter(|media| media.schema.is_some())
+        .or_else(|| response.media.iter().find(|media| media.schema.is_some()));
+    let Some(schema) = media.and_then(|media| media.schema.as_ref()) else {
+        return Vec::new();
+    };
+    let body = match exchange.json() {
+        Ok(body) => body,
+        Err(problem) => {
+            return vec![Finding::new(format!(
+                "{problem}; body starts `{}`",
+                excerpt(&String::from_utf8_lossy(&exchange.body), 80)
+            ))]
+        }
+    };
+    schema
+        .validate(&body)
+        .into_iter()
+        .map(|violation| {
+            Finding::at(
+                violation.instance_path.clone(),
+                format!(
+                    "{}: expected {}, got {}",
+                    violation.kind, violation.expected, violation.actual
+                ),
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::fixtures::answer;
+    use crate::spec::Contract;
+
+    fn findings(body: &str) -> Vec<Finding> {
+        check(
+            &Contract::embedded().fetch,
+            &answer(200, Some("application/json"), body),
+        )
+    }
+
+    #[test]
+    fn a_conforming_task_passes() {
+        let body = r#"{"id":"1","status":"SUCCESS","action":"IMAGINE","submitTime":1700000000000,
+            "buttons":[{"customId":"MJ::JOB::upsample::1::x","label":"U1","type":"2","style":"2","emoji":""}],
+            "properties":{},"extra":"allowed"}"#;
+        assert_eq!(findings(body), Vec::new());
+    }
+
+    #[test]
+    fn each_violation_names_its_pointer() {
+        let body = r#"{"status":"DONE","submitTime":"1700000000000","buttons":[{"customId":"x","label":"","type":2,"style":"2"}]}"#;
+        let pointers: Vec<String> = findings(body)
+            .into_iter()
+            .filter_map(|finding| finding.pointer)
+            .collect();
+        for expected in ["/status", "/submitTime", "/buttons/0/type", "/buttons/0"] {
+            assert!(
+                pointers.iter().any(|p| p == expected),
+                "{expected} in {pointers:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn invalid_json_is_a_finding() {
+        let found = findings("{\"id\":");
+        assert_eq!(found.len(), 1);
+        assert!(found[0].message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn statuses_without_a_schema_are_not_checked() {
+        let exchange = answer(404, Some("text/plain"), "nope");
+        assert!(check(&Contract::embedded().fetch, &exchange).is_empty());
+    }
+}

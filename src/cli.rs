@@ -1,0 +1,271 @@
+//! The run's options, shared by `cargo test -- ...` and `mjconform check ...`.
+//!
+//! Cargo forwards everything after `cargo test --` to every test binary, mixed with
+//! libtest's own flags (`--exact`, `--list`, filters). [`split_args`] takes out the
+//! options declared here and leaves the rest for libtest-mimic, so one command line
+//! serves both.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
+
+use crate::auth::KeyPlacement;
+use crate::errors::UsageError;
+
+/// Options of a conformance run. Each also reads an environment variable, for nextest
+/// and CI where flags are awkward to pass.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Base URL of the server under test (e.g. `https://relay.example/`); without it, the
+    /// embedded reference provider is started on loopback and tested.
+    #[arg(long, env = "MJ_TARGET_URL", value_name = "URL")]
+    pub target_url: Option<String>,
+
+    /// The API key. It is sent only to the target and shown as `***` everywhere.
+    #[arg(long, env = "MJ_API_KEY", value_name = "KEY", hide_env_values = true)]
+    pub api_key: Option<String>,
+
+    /// A task id that exists for this key (repeatable; the env var is comma separated).
+    #[arg(
+        long = "task-id",
+        env = "MJ_TASK_IDS",
+        value_name = "ID",
+        value_delimiter = ','
+    )]
+    pub task_ids: Vec<String>,
+
+    /// Where the key goes: `bearer` (`Authorization: Bearer KEY`, the doc's way), `raw`
+    /// (`Authorization: KEY`) or `header:NAME` (e.g. `header:mj-api-secret`).
+    #[arg(long, env = "MJ_KEY_PLACEMENT", value_name = "PLACEMENT", default_value = "bearer",
+          value_parser = parse_key_placement)]
+    pub key_placement: KeyPlacement,
+
+    /// The OpenAPI document to check against (default: the embedded `spec/` contract).
+    #[arg(long, env = "MJ_SPEC", value_name = "PATH")]
+    pub spec: Option<PathBuf>,
+
+    /// Deadline for each request, headers and body together (`10`, `2.5s`, `500ms`).
+    #[arg(long, env = "MJ_TIMEOUT", value_name = "DURATION", default_value = "10s",
+          value_parser = parse_duration)]
+    pub timeout: Duration,
+
+    /// Deadline for establishing each connection.
+    #[arg(long, env = "MJ_CONNECT_TIMEOUT", value_name = "DURATION", default_value = "5s",
+          value_parser = parse_duration)]
+    pub connect_timeout: Duration,
+
+    /// Stop reading a body after this many bytes (`8MiB`, `65536`, `64KiB`).
+    #[arg(long, env = "MJ_MAX_BODY", value_name = "BYTES", default_value = "8MiB",
+          value_parser = parse_size)]
+    pub max_body: usize,
+
+    /// The id used to probe "unknown id" answers (default: one that cannot exist, shaped
+    /// like the given ids).
+    #[arg(long, env = "MJ_UNKNOWN_ID", value_name = "ID")]
+    pub unknown_id: Option<String>,
+}
+
+/// A parser for the options alone, used to validate and to print help.
+#[derive(Debug, Parser)]
+#[command(name = "mjconform", no_binary_name = true, disable_help_flag = true)]
+struct RunArgsOnly {
+    #[command(flatten)]
+    run: RunArgs,
+}
+
+/// Long flag names declared by [`RunArgs`], each with whether it takes a value.
+fn run_flags() -> Vec<(String, bool)> {
+    RunArgsOnly::command()
+        .get_arguments()
+        .filter_map(|arg| {
+            let long = arg.get_long()?;
+            Some((format!("--{long}"), arg.get_action().takes_values()))
+        })
+        .collect()
+}
+
+/// Splits a test binary's arguments into ours and libtest's. The first element (the
+/// program name) goes to libtest's side, which expects it.
+pub fn split_args<I: IntoIterator<Item = String>>(args: I) -> (Vec<String>, Vec<String>) {
+    let flags = run_flags();
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        let name = arg.split('=').next().unwrap_or_default();
+        match flags.iter().find(|(flag, _)| flag == name) {
+            Some((_, takes_value)) => {
+                let inline_value = arg.contains('=');
+                ours.push(arg);
+                if *takes_value && !inline_value {
+                    if let Some(value) = args.next() {
+                        ours.push(value);
+                    }
+                }
+            }
+            None => theirs.push(arg),
+        }
+    }
+    (ours, theirs)
+}
+
+/// Parses our side of the arguments (and the environment) into [`RunArgs`].
+pub fn parse_run_args(ours: &[String]) -> Result<RunArgs, UsageError> {
+    let matches = RunArgsOnly::command()
+        .try_get_matches_from(ours)
+        .map_err(|err| UsageError::Arguments(first_line(&err.to_string())))?;
+    let parsed = RunArgsOnly::from_arg_matches(&matches)
+        .map_err(|err| UsageError::Arguments(first_line(&err.to_string())))?;
+    Ok(parsed.run)
+}
+
+/// Clap's messages span several lines with usage hints; bad input gets one line.
+pub fn first_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .find(|line| !line.is_empty())
+        .unwrap_or("invalid arguments")
+        .trim_start_matches("error: ")
+        .to_owned()
+}
+
+fn parse_key_placement(value: &str) -> Result<KeyPlacement, String> {
+    value.parse().map_err(|err: UsageError| {
+        err.to_string()
+            .trim_start_matches("use key placement ")
+            .to_owned()
+    })
+}
+
+/// `10`, `10s`, `2.5s`, `500ms`; zero and negative durations are refused.
+pub fn parse_duration(value: &str) -> Result<Duration, String> {
+    let value = value.trim();
+    let (number, scale) = if let Some(ms) = value.strip_suffix("ms") {
+        (ms, 0.001)
+    } else if let Some(s) = value.strip_suffix('s') {
+        (s, 1.0)
+    } else {
+        (value, 1.0)
+    };
+    let seconds: f64 = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a duration (try `10s` or `500ms`)"))?;
+    let seconds = seconds * scale;
+    if !seconds.is_finite() || seconds <= 0.0 || seconds > 24.0 * 3600.0 {
+        return Err(format!("`{value}` must be above zero and at most a day"));
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `65536`, `64KiB`, `8MiB`, `1GiB` (also `KB`/`MB` as binary units); at least 1 byte.
+pub fn parse_size(value: &str) -> Result<usize, String> {
+    let trimmed = value.trim();
+    let lower = trimmed.to_ascii_lowercase();
+    let units: [(&str, usize); 6] = [
+        ("kib", 1 << 10),
+        ("mib", 1 << 20),
+        ("gib", 1 << 30),
+        ("kb", 1 << 10),
+        ("mb", 1 << 20),
+        ("gb", 1 << 30),
+    ];
+    let (number, scale) = units
+        .iter()
+        .find_map(|(suffix, scale)| lower.strip_suffix(suffix).map(|n| (n, *scale)))
+        .unwrap_or((lower.strip_suffix('b').unwrap_or(&lower), 1));
+    let count: usize = number
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{trimmed}` is not a size (try `8MiB` or `65536`)"))?;
+    match count.checked_mul(scale) {
+        Some(0) => Err(format!("`{trimmed}` must be at least one byte")),
+        Some(bytes) => Ok(bytes),
+        None => Err(format!("`{trimmed}` is too large")),
+    }
+}
+
+/// Help text for the run options, for `mjconform check --help` and the test binary.
+pub fn run_help() -> String {
+    RunArgsOnly::command().render_help().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|arg| arg.to_string()).collect()
+    }
+
+    #[test]
+    fn splits_our_flags_from_libtest_flags() {
+        let (ours, theirs) = split_args(strings(&[
+            "bin",
+            "--target-url",
+            "http://127.0.0.1:1",
+            "--exact",
+            "--api-key=k",
+            "--task-id",
+            "1",
+            "--task-id",
+            "2",
+            "not_a_server_error",
+            "--test-threads",
+            "2",
+        ]));
+        assert_eq!(
+            ours,
+            strings(&[
+                "--target-url",
+                "http://127.0.0.1:1",
+                "--api-key=k",
+                "--task-id",
+                "1",
+                "--task-id",
+                "2"
+            ])
+        );
+        assert_eq!(
+            theirs,
+            strings(&[
+                "bin",
+                "--exact",
+                "not_a_server_error",
+                "--test-threads",
+                "2"
+            ])
+        );
+        let args = parse_run_args(&ours).unwrap();
+        assert_eq!(args.task_ids, vec!["1", "2"]);
+        assert_eq!(args.api_key.as_deref(), Some("k"));
+        assert_eq!(args.key_placement, KeyPlacement::Bearer);
+    }
+
+    #[test]
+    fn bad_values_give_one_line() {
+        let err = parse_run_args(&strings(&["--timeout", "soon"])).unwrap_err();
+        let text = err.to_string();
+        assert!(!text.contains('\n'), "{text}");
+        assert!(text.contains("soon"), "{text}");
+        let err = parse_run_args(&strings(&["--key-placement", "cookie"])).unwrap_err();
+        assert!(err.to_string().contains("header:NAME"), "{err}");
+    }
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("10").unwrap(), Duration::from_secs(10));
+        assert_eq!(parse_duration("2.5s").unwrap(), Duration::from_millis(2500));
+        assert_eq!(parse_duration("500ms").unwrap(), Duration::from_millis(500));
+        assert!(parse_duration("0").is_err());
+        assert!(parse_duration("-1s").is_err());
+        assert!(parse_duration("abc").is_err());
+        assert_eq!(parse_size("8MiB").unwrap(), 8 << 20);
+        assert_eq!(parse_size("64KiB").unwrap(), 64 << 10);
+        assert_eq!(parse_size("65536").unwrap(), 65536);
+        assert!(parse_size("0").is_err());
+        assert!(parse_size("lots").is_err());
+    }
+}

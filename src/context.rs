@@ -1,0 +1,388 @@
+//! Everything a run shares: the contract, the target (or the embedded provider), the one
+//! HTTP client and tokio runtime, the redactor, and the planned requests with their
+//! answers. Each request is made at most once and its answer shared by every check that
+//! reads it, so adding a check never adds traffic to a paid provider.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use url::Url;
+
+use crate::auth::{wrong_key_like, ApiKey, KeyPlacement};
+use crate::checks::Probe;
+use crate::cli::RunArgs;
+use crate::client::{encode_path_segment, ClientLimits, RequestSpec, TargetClient};
+use crate::errors::{RequestError, UsageError};
+use crate::exchange::Exchange;
+use crate::provider::{self, ProviderConfig, RunningProvider};
+use crate::redact::Redactor;
+use crate::spec::Contract;
+
+/// Where the run's requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base_url: Url,
+    /// True when the embedded reference provider is the target.
+    pub embedded: bool,
+}
+
+/// One planned request and, once made, its answer.
+#[derive(Debug)]
+pub struct Case {
+    /// The case part of trial names: `task_<id>`, `unknown_id`, `missing_credential`, ...
+    pub name: String,
+    pub probe: Probe,
+    /// The task id the request asks for (unencoded).
+    pub task_id: String,
+    pub request: RequestSpec,
+    answer: OnceLock<Result<Exchange, RequestError>>,
+}
+
+/// The shared state of one run.
+pub struct RunContext {
+    pub runtime: tokio::runtime::Runtime,
+    pub contract: Contract,
+    pub client: TargetClient,
+    pub redactor: Redactor,
+    pub target: Target,
+    pub placement: KeyPlacement,
+    pub key: Option<ApiKey>,
+    pub task_ids: Vec<String>,
+    pub cases: Vec<Arc<Case>>,
+    requests_made: AtomicUsize,
+    /// Kept alive for the run; dropping it stops the embedded provider.
+    _provider: Option<RunningProvider>,
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("target", &self.target.base_url.as_str())
+            .field("cases", &self.cases.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks a target URL: absolute, http or https, with a host.
+pub fn parse_target_url(raw: &str) -> Result<Url, UsageError> {
+    let invalid = |reason: &str| UsageError::TargetUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid(&format!(
+            "scheme `{}` is not http or https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("give the base URL without a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "credentials in the URL would be sent in clear; use --api-key",
+        ));
+    }
+    Ok(url)
+}
+
+/// An id that cannot exist, shaped like the given ones: all zeros for numeric ids (real
+/// ids are timestamp-based), a clearly synthetic string otherwise.
+pub fn unknown_id_like(task_ids: &[String]) -> String {
+    match task_ids.first() {
+        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+            "0".repeat(id.len())
+        }
+        _ => "mjconform-no-such-task-0000000000".to_owned(),
+    }
+}
+
+/// The case name for a task id: only characters that read well in a trial name.
+fn case_name_for(id: &str, taken: &[Arc<Case>]) -> String {
+    let mut cleaned: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(48)
+        .collect();
+    if cleaned.is_empty() {
+        cleaned.push('_');
+    }
+    let base = format!("task_{cleaned}");
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|case| case.name == name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    name
+}
+
+impl RunContext {
+    /// Loads the contract, starts the runtime (and the embedded provider when there is no
+    /// target), and plans the requests. Every error here is a usage error (exit 2).
+    pub fn prepare(args: &RunArgs) -> Result<Arc<RunContext>, UsageError> {
+        let contract = match &args.spec {
+            Some(path) => Contract::from_path(path)?,
+            None => Contract::embedded(),
+        };
+        if args.task_ids.iter().any(|id| id.trim().is_empty()) {
+            return Err(UsageError::TaskId("a task id is empty".to_owned()));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("mjconform-io")
+            .enable_all()
+            .build()
+            .map_err(UsageError::Runtime)?;
+        let (target, key, task_ids, placement, provider): (
+            Target,
+            Option<ApiKey>,
+            Vec<String>,
+            KeyPlacement,
+            Option<RunningProvider>,
+        ) = match &args.target_url {
+            Some(raw) => {
+                let base_url = parse_target_url(raw)?;
+                let target = Target {
+                    base_url,
+                    embedded: false,
+                };
+                let key = args
+                    .api_key
+                    .clone()
+                    .filter(|key| !key.is_empty())
+                    .map(ApiKey::new);
+                (
+                    target,
+                    key,
+                    args.task_ids.clone(),
+                    args.key_placement.clone(),
+                    None,
+                )
+            }
+            None => {
+                let mut config = ProviderConfig::with_random_key();
+                if let Some(key) = args.api_key.clone().filter(|key| !key.is_empty()) {
+                    config.api_key = key;
+                }
+                let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+                let running = runtime
+                    .block_on(provider::start(config, addr))
+                    .map_err(UsageError::Provider)?;
+                let task_ids = if args.task_ids.is_empty() {
+                    running.task_ids.clone()
+                } else {
+                    args.task_ids.clone()
+                };
+                let target = Target {
+                    base_url: running.base_url.clone(),
+                    embedded: true,
+                };
+                let key = Some(ApiKey::new(running.api_key.clone()));
+                // The reference provider reads the key where the doc puts it.
+                (target, key, task_ids, KeyPlacement::Bearer, Some(running))
+            }
+        };
+        let limits = ClientLimits {
+            timeout: args.timeout,
+            connect_timeout: args.connect_timeout,
+            max_body_bytes: args.max_body,
+        };
+        let client = TargetClient::new(target.base_url.clone(), limits)
+            .map_err(|err| UsageError::Provider(std::io::Error::other(err.to_string())))?;
+        let mut secrets: Vec<String> = key.iter().map(|key| key.expose().to_owned()).collect();
+        if let Some(running) = &provider {
+            secrets.extend(running.disabled_key.clone());
+        }
+        let redactor = Redactor::new(&secrets);
+        let unknown_id = args
+            .unknown_id
+            .clone()
+            .unwrap_or_else(|| unknown_id_like(&task_ids));
+        let mut context = RunContext {
+            runtime,
+            contract,
+            client,
+            redactor,
+            target,
+            placement,
+            key,
+            task_ids,
+            cases: Vec::new(),
+            requests_made: AtomicUsize::new(0),
+            _provider: provider,
+        };
+        context.cases = context.plan(&unknown_id);
+        Ok(Arc::new(context))
+    }
+
+    /// The credential header for the run's key, if there is a key.
+    pub fn credential(&self) -> Vec<(String, String)> {
+        self.key
+            .iter()
+            .map(|key| self.placement.credential(key.expose()))
+            .collect()
+    }
+
+    /// The raw path that asks for `id`.
+    pub fn path_for(&self, id: &str) -> String {
+        self.contract.fetch.path_for(&encode_path_segment(id))
+    }
+
+    fn plan(&self, unknown_id: &str) -> Vec<Arc<Case>> {
+        let mut cases: Vec<Arc<Case>> = Vec::new();
+        let add = |cases: &mut Vec<Arc<Case>>, name: String, probe, id: &str, headers| {
+            cases.push(Arc::new(Case {
+                name,
+                probe,
+                task_id: id.to_owned(),
+                request: RequestSpec {
+                    raw_path: self.path_for(id),
+                    headers,
+                },
+                answer: OnceLock::new(),
+            }));
+        };
+        for id in &self.task_ids {
+            let name = case_name_for(id, &cases);
+            add(&mut cases, name, Probe::KnownTask, id, self.credential());
+        }
+        add(
+            &mut cases,
+            "unknown_id".to_owned(),
+            Probe::UnknownTask,
+            unknown_id,
+            self.credential(),
+        );
+        // Auth probes ask for a task that exists, so a server that ignores the credential
+        // gives itself away by returning the task.
+        let auth_id = self
+            .task_ids
+            .first()
+            .map(String::as_str)
+            .unwrap_or(unknown_id);
+        add(
+            &mut cases,
+            "missing_credential".to_owned(),
+            Probe::MissingCredential,
+            auth_id,
+            Vec::new(),
+        );
+        let wrong = wrong_key_like(
+            self.key
+                .as_ref()
+                .map(ApiKey::expose)
+                .unwrap_or("mjconform-key"),
+        );
+        add(
+            &mut cases,
+            "wrong_key".to_owned(),
+            Probe::WrongKey,
+            auth_id,
+            vec![self.placement.credential(&wrong)],
+        );
+        cases
+    }
+
+    /// The answer to `case`, requesting it on first use.
+    pub fn answer<'a>(&self, case: &'a Case) -> &'a Result<Exchange, RequestError> {
+        case.answer.get_or_init(|| self.send(&case.request))
+    }
+
+    /// Sends one request now, counting it.
+    pub fn send(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
+        self.requests_made.fetch_add(1, Ordering::Relaxed);
+        self.runtime.block_on(self.client.get(request))
+    }
+
+    pub fn requests_made(&self) -> usize {
+        self.requests_made.load(Ordering::Relaxed)
+    }
+
+    /// Fails fast, before any trial, when nothing listens at the target: an unreachable
+    /// target is bad input (exit 2), not a hundred failed trials.
+    pub fn preflight(&self) -> Result<(), UsageError> {
+        let url = &self.target.base_url;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let timeout = self.client.limits().connect_timeout;
+        let unreachable = |reason: String| UsageError::Unreachable {
+            url: url.to_string(),
+            reason,
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        self.runtime.block_on(async {
+            let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+            match tokio::time::timeout(timeout, connect).await {
+                Ok(Ok(_)) => Ok(()),
+                Ok(Err(err)) => Err(unreachable(err.to_string())),
+                Err(_) => Err(unreachable(format!(
+                    "no connection within {} ms",
+                    timeout.as_millis()
+                ))),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_urls_are_checked() {
+        assert!(parse_target_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_target_url("https://relay.example/api/").is_ok());
+        for (bad, why) in [
+            ("not a url", "relative URL"),
+            ("ftp://127.0.0.1/", "scheme `ftp`"),
+            ("http://127.0.0.1/?x=1", "query"),
+            ("http://user:pw@127.0.0.1/", "credentials"),
+            ("file:///etc/passwd", "scheme `file`"),
+        ] {
+            let err = parse_target_url(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn unknown_ids_follow_the_shape_of_known_ones() {
+        assert_eq!(
+            unknown_id_like(&["1747132423020537".into()]),
+            "0000000000000000"
+        );
+        assert!(unknown_id_like(&["abc".into()]).starts_with("mjconform-no-such-task"));
+        assert!(unknown_id_like(&[]).starts_with("mjconform-no-such-task"));
+    }
+
+    #[test]
+    fn case_names_are_clean_and_unique() {
+        let taken = vec![Arc::new(Case {
+            name: "task_a_b".into(),
+            probe: Probe::KnownTask,
+            task_id: "a/b".into(),
+            request: RequestSpec {
+                raw_path: String::new(),
+                headers: Vec::new(),
+            },
+            answer: OnceLock::new(),
+        })];
+        assert_eq!(case_name_for("a b", &taken), "task_a_b_2");
+        assert_eq!(case_name_for("123", &taken), "task_123");
+    }
+}

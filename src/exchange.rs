@@ -1,0 +1,179 @@
+//! One request the harness sent and what came back, as data that checks inspect and
+//! reports print. Nothing here talks to the network.
+
+use std::time::Duration;
+
+/// What was sent. `headers` hold the real credential; print them only through
+/// [`crate::report`], which redacts.
+#[derive(Debug, Clone)]
+pub struct SentRequest {
+    pub method: String,
+    /// The full URL, exactly as sent (the path already percent-encoded).
+    pub url: String,
+    /// The raw request path and query, as the server received them.
+    pub raw_path: String,
+    pub headers: Vec<(String, String)>,
+}
+
+/// A completed exchange with the target.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub request: SentRequest,
+    pub status: u16,
+    /// Response headers, names lowercase, in the order received.
+    pub headers: Vec<(String, String)>,
+    /// The body, at most the configured cap.
+    pub body: Vec<u8>,
+    /// The body was longer than the cap and reading stopped there.
+    pub body_truncated: bool,
+    pub elapsed: Duration,
+}
+
+/// Why a body is not the JSON document a check wanted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodyProblem {
+    Empty,
+    Truncated {
+        cap: usize,
+    },
+    ByteOrderMark,
+    NotUtf8 {
+        valid_up_to: usize,
+    },
+    InvalidJson {
+        line: usize,
+        column: usize,
+        message: String,
+    },
+}
+
+impl std::fmt::Display for BodyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BodyProblem::Empty => f.write_str("the body is empty, expected a JSON document"),
+            BodyProblem::Truncated { cap } => {
+                write!(f, "the body is longer than the {cap}-byte cap; reading stopped there")
+            }
+            BodyProblem::ByteOrderMark => {
+                f.write_str("the body starts with a UTF-8 byte order mark (EF BB BF), which JSON forbids (RFC 8259 §8.1)")
+            }
+            BodyProblem::NotUtf8 { valid_up_to } => {
+                write!(f, "the body is not valid UTF-8 (bad byte at offset {valid_up_to})")
+            }
+            BodyProblem::InvalidJson {
+                line,
+                column,
+                message,
+            } => write!(f, "the body is not valid JSON at line {line} column {column}: {message}"),
+        }
+    }
+}
+
+impl Exchange {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.as_str())
+    }
+
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+
+    pub fn is_server_error(&self) -> bool {
+        (500..600).contains(&self.status)
+    }
+
+    /// The body as JSON, strictly: a BOM, invalid UTF-8 or a truncated body is a problem,
+    /// not something to paper over, because a strict client would fail on it too.
+    pub fn json(&self) -> Result<serde_json::Value, BodyProblem> {
+        if self.body_truncated {
+            return Err(BodyProblem::Truncated {
+                cap: self.body.len(),
+            });
+        }
+        if self.body.starts_with(&[0xEF, 0xBB, 0xBF]) {
+            return Err(BodyProblem::ByteOrderMark);
+        }
+        let text = std::str::from_utf8(&self.body).map_err(|err| BodyProblem::NotUtf8 {
+            valid_up_to: err.valid_up_to(),
+        })?;
+        if text.trim().is_empty() {
+            return Err(BodyProblem::Empty);
+        }
+        serde_json::from_str(text).map_err(|err| BodyProblem::InvalidJson {
+            line: err.line(),
+            column: err.column(),
+            message: err.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod fixtures {
+    use super::*;
+
+    /// An exchange with the given answer, for check unit tests.
+    pub fn answer(status: u16, content_type: Option<&str>, body: &str) -> Exchange {
+        let mut headers = Vec::new();
+        if let Some(value) = content_type {
+            headers.push(("content-type".to_owned(), value.to_owned()));
+        }
+        Exchange {
+            request: SentRequest {
+                method: "GET".into(),
+                url: "http://127.0.0.1:1/mj/task/1/fetch".into(),
+                raw_path: "/mj/task/1/fetch".into(),
+                headers: vec![("authorization".into(), "Bearer k".into())],
+            },
+            status,
+            headers,
+            body: body.as_bytes().to_vec(),
+            body_truncated: false,
+            elapsed: Duration::from_millis(1),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fixtures::answer;
+    use super::*;
+
+    #[test]
+    fn parses_json_bodies() {
+        let exchange = answer(200, Some("application/json"), r#"{"id":"1"}"#);
+        assert_eq!(exchange.json().unwrap()["id"], "1");
+    }
+
+    #[test]
+    fn names_each_body_problem() {
+        assert_eq!(answer(200, None, " ").json(), Err(BodyProblem::Empty));
+        assert_eq!(
+            answer(200, None, "\u{feff}{}").json(),
+            Err(BodyProblem::ByteOrderMark)
+        );
+        let mut bad_utf8 = answer(200, None, "");
+        bad_utf8.body = b"{\"a\":\"\xff\"}".to_vec();
+        assert_eq!(
+            bad_utf8.json(),
+            Err(BodyProblem::NotUtf8 { valid_up_to: 6 })
+        );
+        match answer(200, None, "{\"a\":").json() {
+            Err(BodyProblem::InvalidJson { line: 1, .. }) => {}
+            other => panic!("{other:?}"),
+        }
+        let mut truncated = answer(200, None, "{}");
+        truncated.body_truncated = true;
+        assert_eq!(truncated.json(), Err(BodyProblem::Truncated { cap: 2 }));
+    }
+
+    #[test]
+    fn header_lookup_ignores_case() {
+        let exchange = answer(200, Some("application/json"), "{}");
+        assert_eq!(exchange.header("Content-Type"), Some("application/json"));
+        assert_eq!(exchange.content_type(), Some("application/json"));
+    }
+}

@@ -1,0 +1,18 @@
+//! mjconform: a contract-testing and conformance harness for the Midjourney-proxy task API.
+//!
+//! The contract is an OpenAPI document (`spec/`); every check derives from it. See
+//! `ARCHITECTURE.md` for the map of modules.
+
+pub mod auth;
+pub mod checks;
+pub mod cli;
+pub mod client;
+pub mod context;
+pub mod errors;
+pub mod exchange;
+pub mod harness;
+pub mod provider;
+pub mod redact;
+pub mod report;
+pub mod spec;
+pub mod validate;

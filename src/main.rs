@@ -1,0 +1,117 @@
+//! The `mjconform` command: `check` runs the conformance suite, `mock` serves the
+//! reference provider for client developers.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use mjconform::errors::UsageError;
+use mjconform::harness::{self, Mode};
+use mjconform::provider::{self, ProviderConfig};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mjconform",
+    version,
+    about = "Contract tests for the Midjourney-proxy task API"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the conformance suite (against --target-url, or the embedded provider).
+    /// Takes the same options as `cargo test -- ...`; see `mjconform check --help`.
+    #[command(disable_help_flag = true)]
+    Check {
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "OPTIONS"
+        )]
+        args: Vec<String>,
+    },
+    /// Serve the reference provider, which keeps the contract, until interrupted.
+    Mock {
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Address to bind; loopback unless you mean to share it.
+        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
+        host: IpAddr,
+        /// The key clients must send as `Authorization: Bearer KEY` (default: generated).
+        #[arg(long, env = "MJ_API_KEY", hide_env_values = true)]
+        api_key: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => {
+            // --help and --version
+            print!("{err}");
+            return ExitCode::SUCCESS;
+        }
+        Err(err) => {
+            return harness::usage_exit(&UsageError::Arguments(mjconform::cli::first_line(
+                &err.to_string(),
+            )))
+        }
+    };
+    match cli.command {
+        Command::Check { args } => {
+            let mut full = vec!["mjconform check".to_owned()];
+            full.extend(args);
+            harness::run(full, Mode::Cli)
+        }
+        Command::Mock {
+            port,
+            host,
+            api_key,
+        } => serve_mock(SocketAddr::new(host, port), api_key),
+    }
+}
+
+fn serve_mock(addr: SocketAddr, api_key: Option<String>) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(err) => return harness::usage_exit(&UsageError::Runtime(err)),
+    };
+    runtime.block_on(async {
+        let mut config = ProviderConfig::with_random_key();
+        let generated = api_key.is_none();
+        if let Some(key) = api_key {
+            config.api_key = key;
+        }
+        let running = match provider::start(config, addr).await {
+            Ok(running) => running,
+            Err(err) => return harness::usage_exit(&UsageError::Provider(err)),
+        };
+        println!(
+            "mjconform reference provider listening on {}",
+            running.base_url
+        );
+        if generated {
+            println!(
+                "api key: {}  (send it as `Authorization: Bearer <key>`)",
+                running.api_key
+            );
+        } else {
+            println!("api key: the one given (send it as `Authorization: Bearer <key>`)");
+        }
+        println!("task ids:");
+        for id in &running.task_ids {
+            println!("  {id}");
+        }
+        println!(
+            "try: curl -H 'Authorization: Bearer <key>' {}mj/task/{}/fetch",
+            running.base_url,
+            running.task_ids.first().map(String::as_str).unwrap_or("ID")
+        );
+        let _ = tokio::signal::ctrl_c().await;
+        ExitCode::SUCCESS
+    })
+}

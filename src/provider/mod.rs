@@ -1,0 +1,31 @@
+//! The embedded reference provider: a mock `GET /mj/task/{id}/fetch` server that keeps the
+//! contract (`spec/mj-task-fetch.openapi.yaml`) exactly.
+//!
+//! The harness needs something to point at that is known to conform, both to test itself and
+//! to show users what a passing run looks like. Real servers all deviate somewhere (see
+//! `shared/research/providers.md`), so this one is built from the doc, with the realistic
+//! details (numeric ids, epoch-millisecond times, Discord-style buttons) kept where the doc
+//! allows them.
+//!
+//! The pieces, one idea per file:
+//! - [`config`]: the run's keys and clock;
+//! - [`tasks`]: the seeded task bodies;
+//! - [`auth`]: reading and judging the credential;
+//! - [`state`]: the shared state and [`ProviderState::respond`], the answer to one fetch;
+//! - [`reply`]: the JSON bodies of the answers;
+//! - [`routes`]: the axum router;
+//! - [`server`]: binding, serving and stopping.
+
+pub mod auth;
+pub mod config;
+pub mod reply;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod tasks;
+
+pub use config::ProviderConfig;
+pub use routes::router;
+pub use server::{start, RunningProvider};
+pub use state::ProviderState;
+pub use tasks::seeded_tasks;

@@ -1,0 +1,207 @@
+//! The provider's shared state and the answer to one fetch, kept apart from routing so that
+//! the answer can be computed (and later bent by injected deviations, or advanced with time)
+//! without going through HTTP.
+
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::Value;
+
+use super::auth::{Credentials, Verdict};
+use super::config::ProviderConfig;
+use super::reply;
+use super::tasks::seeded_tasks;
+
+/// Everything a request handler reads. Cheap to clone: one `Arc`.
+#[derive(Debug, Clone)]
+pub struct ProviderState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    credentials: Credentials,
+    /// Task ids in seeding order, so listings are stable from run to run.
+    task_ids: Vec<String>,
+    tasks: HashMap<String, Value>,
+}
+
+impl ProviderState {
+    /// State holding `config`'s keys and the tasks seeded relative to its clock.
+    pub fn new(config: ProviderConfig) -> Self {
+        let tasks = seeded_tasks(config.resolve_now_ms());
+        Self::with_tasks(config, tasks)
+    }
+
+    /// State holding `config`'s keys and exactly `tasks`. A task is stored under its `id`
+    /// string; a body without one cannot be fetched and is skipped, and of two bodies with the
+    /// same id the first is kept.
+    pub fn with_tasks(config: ProviderConfig, tasks: impl IntoIterator<Item = Value>) -> Self {
+        let mut task_ids = Vec::new();
+        let mut by_id = HashMap::new();
+        for task in tasks {
+            let Some(id) = task.get("id").and_then(Value::as_str).map(str::to_owned) else {
+                continue;
+            };
+            if let Entry::Vacant(slot) = by_id.entry(id) {
+                task_ids.push(slot.key().clone());
+                slot.insert(task);
+            }
+        }
+        ProviderState {
+            inner: Arc::new(Inner {
+                credentials: Credentials::new(config.api_key, config.disabled_key),
+                task_ids,
+                tasks: by_id,
+            }),
+        }
+    }
+
+    /// The ids of the tasks this provider serves, in seeding order.
+    pub fn task_ids(&self) -> &[String] {
+        &self.inner.task_ids
+    }
+
+    /// The stored body of task `id`.
+    pub fn task(&self, id: &str) -> Option<&Value> {
+        self.inner.tasks.get(id)
+    }
+
+    /// The answer to `GET /mj/task/{id}/fetch` with request headers `headers`, `id` being the
+    /// percent-decoded path segment.
+    ///
+    /// The credential is judged before the id, so an unauthenticated client learns nothing
+    /// about which ids exist. Every input gets a 2xx or 4xx answer; nothing here can panic.
+    pub fn respond(&self, id: &str, headers: &HeaderMap) -> Response {
+        match self.inner.credentials.judge(headers) {
+            Verdict::Unauthorized => reply::unauthorized(),
+            Verdict::Forbidden => reply::forbidden(),
+            Verdict::Accepted => match self.task(id) {
+                Some(task) => reply::task(task),
+                None => reply::task_not_found(),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::to_bytes;
+    use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+    use axum::http::{HeaderValue, StatusCode};
+    use proptest::prelude::*;
+
+    const NOW_MS: i64 = 1_747_133_323_000;
+
+    fn config() -> ProviderConfig {
+        ProviderConfig {
+            now_ms: Some(NOW_MS),
+            ..ProviderConfig::with_random_key()
+        }
+    }
+
+    fn bearer(key: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        let value = HeaderValue::from_str(&format!("Bearer {key}")).expect("a header value");
+        headers.insert(AUTHORIZATION, value);
+        headers
+    }
+
+    /// Status, content type and JSON body of a response.
+    fn read(response: Response) -> (StatusCode, String, Value) {
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let bytes = runtime
+            .block_on(to_bytes(response.into_body(), usize::MAX))
+            .expect("a body");
+        let body = serde_json::from_slice(&bytes).expect("a JSON body");
+        (status, content_type, body)
+    }
+
+    #[test]
+    fn every_seeded_task_is_served_as_seeded() {
+        let config = config();
+        let state = ProviderState::new(config.clone());
+        let seeded = seeded_tasks(NOW_MS);
+        assert_eq!(state.task_ids().len(), seeded.len());
+        for task in &seeded {
+            let id = task["id"].as_str().expect("an id");
+            let (status, content_type, body) = read(state.respond(id, &bearer(&config.api_key)));
+            assert_eq!(status, StatusCode::OK, "{id}");
+            assert_eq!(content_type, "application/json");
+            assert_eq!(&body, task);
+        }
+    }
+
+    #[test]
+    fn credential_is_judged_before_the_id() {
+        let config = config();
+        let state = ProviderState::new(config.clone());
+        let known = state.task_ids()[0].clone();
+        for id in [known.as_str(), "no-such-task"] {
+            let (status, _, body) = read(state.respond(id, &HeaderMap::new()));
+            assert_eq!(status, StatusCode::UNAUTHORIZED);
+            assert_eq!(body["error"]["type"], "unauthorized");
+            let disabled = config.disabled_key.as_deref().expect("a disabled key");
+            let (status, _, body) = read(state.respond(id, &bearer(disabled)));
+            assert_eq!(status, StatusCode::FORBIDDEN);
+            assert_eq!(body["error"]["type"], "forbidden");
+        }
+    }
+
+    #[test]
+    fn tasks_without_an_id_are_skipped_and_the_first_of_a_duplicate_kept() {
+        let tasks = [
+            serde_json::json!({ "status": "SUCCESS" }),
+            serde_json::json!({ "id": "1", "progress": "first" }),
+            serde_json::json!({ "id": "1", "progress": "second" }),
+        ];
+        let state = ProviderState::with_tasks(config(), tasks);
+        assert_eq!(state.task_ids(), ["1"]);
+        assert_eq!(state.task("1").expect("task 1")["progress"], "first");
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_unknown_id_is_a_json_404(id in any::<String>()) {
+            let config = config();
+            let state = ProviderState::new(config.clone());
+            prop_assume!(state.task(&id).is_none());
+            let (status, content_type, body) = read(state.respond(&id, &bearer(&config.api_key)));
+            prop_assert_eq!(status, StatusCode::NOT_FOUND);
+            prop_assert_eq!(content_type, "application/json");
+            prop_assert_eq!(&body["error"]["type"], "not_found");
+            prop_assert_eq!(&body["error"]["message"], "task not found");
+        }
+
+        #[test]
+        fn any_authorization_bytes_get_200_401_or_403(value in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let config = config();
+            let state = ProviderState::new(config.clone());
+            let mut headers = HeaderMap::new();
+            if let Ok(value) = HeaderValue::from_bytes(&value) {
+                headers.insert(AUTHORIZATION, value);
+            }
+            let id = state.task_ids()[0].clone();
+            let status = state.respond(&id, &headers).status();
+            prop_assert!(
+                [StatusCode::OK, StatusCode::UNAUTHORIZED, StatusCode::FORBIDDEN].contains(&status),
+                "{}", status
+            );
+        }
+    }
+}
