@@ -64,7 +64,59 @@ pub struct RunArgs {
     /// like the given ids).
     #[arg(long, env = "MJ_UNKNOWN_ID", value_name = "ID")]
     pub unknown_id: Option<String>,
+
+    /// Seed of the property-based fuzzing; the same seed replays the same requests.
+    #[arg(long, env = "MJ_SEED", value_name = "N", default_value_t = DEFAULT_SEED)]
+    pub seed: u64,
+
+    /// Generated cases per fuzz property (`0` turns fuzzing off). Each case is one request.
+    #[arg(long, env = "MJ_FUZZ_CASES", value_name = "N", default_value_t = DEFAULT_FUZZ_CASES)]
+    pub fuzz_cases: u32,
+
+    /// Label of the target in snapshot paths (`snapshots/<label>/`); default: the host.
+    #[arg(long, env = "MJ_TARGET_NAME", value_name = "NAME")]
+    pub target_name: Option<String>,
+
+    /// Poll this task until it reaches a terminal status, checking its transitions
+    /// (repeatable).
+    #[arg(
+        long = "watch",
+        env = "MJ_WATCH",
+        value_name = "ID",
+        value_delimiter = ','
+    )]
+    pub watch: Vec<String>,
+
+    /// Time between two polls of a watched task.
+    #[arg(long, env = "MJ_WATCH_INTERVAL", value_name = "DURATION", default_value = "1s",
+          value_parser = parse_duration)]
+    pub watch_interval: Duration,
+
+    /// Give up watching a task that has not finished after this long.
+    #[arg(long, env = "MJ_WATCH_DEADLINE", value_name = "DURATION", default_value = "120s",
+          value_parser = parse_duration)]
+    pub watch_deadline: Duration,
+
+    /// Most requests per second to the target (`5`, `5/s`, `0.5/s`); default: unlimited.
+    #[arg(long, env = "MJ_RATE", value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+
+    /// Most requests in flight at once.
+    #[arg(long, env = "MJ_CONCURRENCY", value_name = "N", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: u32,
+
+    /// Longest `Retry-After` a 429 is honoured for; a longer one is reported instead.
+    #[arg(long, env = "MJ_MAX_RETRY_AFTER", value_name = "DURATION", default_value = "30s",
+          value_parser = parse_duration)]
+    pub max_retry_after: Duration,
 }
+
+/// The fixed default fuzzing seed: runs are reproducible unless a seed is asked for.
+pub const DEFAULT_SEED: u64 = 20_261_128;
+
+/// Cases per fuzz property by default: small, because fuzzing a paid provider costs money.
+pub const DEFAULT_FUZZ_CASES: u32 = 32;
 
 /// A parser for the options alone, used to validate and to print help.
 #[derive(Debug, Parser)]
@@ -158,6 +210,16 @@ pub fn parse_duration(value: &str) -> Result<Duration, String> {
         return Err(format!("`{value}` must be above zero and at most a day"));
     }
     Ok(Duration::from_secs_f64(seconds))
+}
+
+/// `5`, `5/s`, `0.5/s`: requests per second, above zero.
+pub fn parse_rate(value: &str) -> Result<f64, String> {
+    let trimmed = value.trim();
+    let number = trimmed.strip_suffix("/s").unwrap_or(trimmed);
+    match number.trim().parse::<f64>() {
+        Ok(rate) if rate.is_finite() && rate > 0.0 => Ok(rate),
+        _ => Err(format!("`{trimmed}` is not a rate above zero (try `5/s`)")),
+    }
 }
 
 /// `65536`, `64KiB`, `8MiB`, `1GiB` (also `KB`/`MB` as binary units); at least 1 byte.
@@ -267,5 +329,9 @@ mod tests {
         assert_eq!(parse_size("65536").unwrap(), 65536);
         assert!(parse_size("0").is_err());
         assert!(parse_size("lots").is_err());
+        assert_eq!(parse_rate("5/s").unwrap(), 5.0);
+        assert_eq!(parse_rate("0.5").unwrap(), 0.5);
+        assert!(parse_rate("0/s").is_err());
+        assert!(parse_rate("fast").is_err());
     }
 }

@@ -41,6 +41,8 @@ pub struct Case {
 
 /// The shared state of one run.
 pub struct RunContext {
+    /// The options the run was started with, for trial families that read their own.
+    pub args: RunArgs,
     pub runtime: tokio::runtime::Runtime,
     pub contract: Contract,
     pub client: TargetClient,
@@ -211,6 +213,7 @@ impl RunContext {
             .clone()
             .unwrap_or_else(|| unknown_id_like(&task_ids));
         let mut context = RunContext {
+            args: args.clone(),
             runtime,
             contract,
             client,

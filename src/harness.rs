@@ -75,7 +75,10 @@ fn prepare(
 
 fn execute(context: Arc<RunContext>, arguments: Arguments, mode: Mode) -> ExitCode {
     let tally = Arc::new(Tally::default());
-    let trials = check_trials(&context, &tally);
+    let mut trials = check_trials(&context, &tally);
+    trials.extend(crate::fuzz::trials(&context, &tally));
+    trials.extend(crate::lifecycle::trials(&context, &tally));
+    trials.extend(crate::snapshot::trials(&context, &tally));
     if !arguments.list {
         print_header(&context);
     }
@@ -115,6 +118,23 @@ fn print_header(context: &RunContext) {
     );
     if context.task_ids.is_empty() {
         println!("mjconform: no --task-id given: only unknown-id and credential checks run");
+    }
+}
+
+/// libtest-mimic arguments for a test binary that is not the conformance suite: cargo
+/// forwards `cargo test -- --target-url ...` to every test binary, so each one drops the
+/// run options before libtest parses the rest.
+pub fn test_arguments() -> Arguments {
+    let (_ours, theirs) = split_args(std::env::args());
+    match Arguments::try_parse_from(theirs) {
+        Ok(arguments) => arguments,
+        Err(err) => {
+            eprintln!(
+                "error: failed to parse arguments: {}",
+                first_line(&err.to_string())
+            );
+            std::process::exit(EXIT_USAGE.into());
+        }
     }
 }
 
