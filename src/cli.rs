@@ -47,17 +47,17 @@ pub struct RunArgs {
 
     /// Deadline for each request, headers and body together (`10`, `2.5s`, `500ms`).
     #[arg(long, env = "MJ_TIMEOUT", value_name = "DURATION", default_value = "10s",
-          value_parser = parse_duration)]
+          value_parser = parse_duration, allow_hyphen_values = true)]
     pub timeout: Duration,
 
     /// Deadline for establishing each connection.
     #[arg(long, env = "MJ_CONNECT_TIMEOUT", value_name = "DURATION", default_value = "5s",
-          value_parser = parse_duration)]
+          value_parser = parse_duration, allow_hyphen_values = true)]
     pub connect_timeout: Duration,
 
     /// Stop reading a body after this many bytes (`8MiB`, `65536`, `64KiB`).
     #[arg(long, env = "MJ_MAX_BODY", value_name = "BYTES", default_value = "8MiB",
-          value_parser = parse_size)]
+          value_parser = parse_size, allow_hyphen_values = true)]
     pub max_body: usize,
 
     /// The id used to probe "unknown id" answers (default: one that cannot exist, shaped
@@ -73,9 +73,26 @@ pub struct RunArgs {
     #[arg(long, env = "MJ_FUZZ_CASES", value_name = "N", default_value_t = DEFAULT_FUZZ_CASES)]
     pub fuzz_cases: u32,
 
+    /// Replay one fuzz case (the `--fuzz-replay` value a fuzz failure prints) instead of
+    /// generating cases: one request, no shrinking.
+    #[arg(long, env = "MJ_FUZZ_REPLAY", value_name = "CASE",
+          value_parser = crate::fuzz::parse_replay_arg)]
+    pub fuzz_replay: Option<crate::fuzz::ReplayCase>,
+
     /// Label of the target in snapshot paths (`snapshots/<label>/`); default: the host.
     #[arg(long, env = "MJ_TARGET_NAME", value_name = "NAME")]
     pub target_name: Option<String>,
+
+    /// Snapshot trials: `compare` with the target's baseline (none yet: they are ignored),
+    /// `record` a new baseline, or `off`.
+    #[arg(long, env = "MJ_SNAPSHOTS", value_name = "MODE", value_enum,
+          default_value_t = crate::snapshot::SnapshotMode::Compare)]
+    pub snapshots: crate::snapshot::SnapshotMode,
+
+    /// Directory of the snapshot baselines, one subdirectory per target label (default:
+    /// `snapshots/` in the package root under cargo, else in the current directory).
+    #[arg(long, env = "MJ_SNAPSHOT_DIR", value_name = "DIR")]
+    pub snapshot_dir: Option<PathBuf>,
 
     /// Poll this task until it reaches a terminal status, checking its transitions
     /// (repeatable).
@@ -98,7 +115,8 @@ pub struct RunArgs {
     pub watch_deadline: Duration,
 
     /// Most requests per second to the target (`5`, `5/s`, `0.5/s`); default: unlimited.
-    #[arg(long, env = "MJ_RATE", value_name = "N/s", value_parser = parse_rate)]
+    #[arg(long, env = "MJ_RATE", value_name = "N/s", value_parser = parse_rate,
+          allow_hyphen_values = true)]
     pub rate: Option<f64>,
 
     /// Most requests in flight at once.
@@ -108,7 +126,7 @@ pub struct RunArgs {
 
     /// Longest `Retry-After` a 429 is honoured for; a longer one is reported instead.
     #[arg(long, env = "MJ_MAX_RETRY_AFTER", value_name = "DURATION", default_value = "30s",
-          value_parser = parse_duration)]
+          value_parser = parse_duration, allow_hyphen_values = true)]
     pub max_retry_after: Duration,
 }
 

@@ -25,6 +25,8 @@ impl Default for ClientLimits {
         ClientLimits {
             timeout: Duration::from_secs(10),
             connect_timeout: Duration::from_secs(5),
+            // A task is a few KiB; 8 MiB leaves room for any real answer. The cap bounds
+            // memory per request in flight; the fuzzer sheds the bodies no schema reads.
             max_body_bytes: 8 * 1024 * 1024,
         }
     }
@@ -56,6 +58,20 @@ pub fn encode_path_segment(id: &str) -> String {
     out
 }
 
+/// How long past the request deadline the outer guard waits before giving up on its
+/// own. reqwest's timeout normally fires first; the guard only matters if some code
+/// path (a name lookup, a future that never wakes) ignores it.
+const DEADLINE_GUARD: Duration = Duration::from_millis(500);
+
+/// Bytes reserved up front for a body of unannounced length (chunked, or ended by the
+/// close); it grows from there, up to the cap.
+const UNANNOUNCED_BODY_RESERVE: usize = 64 * 1024;
+
+/// Bytes kept of a body longer than the cap: enough to show and recognise it. Answers are
+/// kept for the whole run (the suite's, and each fuzzed one), so keeping the whole cap of
+/// every oversized answer would make peak memory grow with the number of requests.
+pub const TRUNCATED_BODY_KEPT: usize = 16 * 1024;
+
 /// The client to one target.
 #[derive(Debug, Clone)]
 pub struct TargetClient {
@@ -66,15 +82,24 @@ pub struct TargetClient {
 
 impl TargetClient {
     /// A client for `base` (scheme, host, port and an optional path prefix).
+    ///
+    /// Besides the deadlines: no redirects (a 3xx is judged as it is, and following one
+    /// could carry the key to another origin); no connection reuse, so a server that lies
+    /// about `Content-Length` cannot make its leftover bytes the next request's answer;
+    /// no automatic retries, so every request on the wire is one the run counted; and no
+    /// decompression (reqwest is built without gzip, brotli, deflate and zstd, and sends
+    /// no `Accept-Encoding`), so a compression bomb is read as the few bytes it is.
     pub fn new(base: Url, limits: ClientLimits) -> Result<Self, RequestError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .retry(reqwest::retry::never())
+            .pool_max_idle_per_host(0)
             .timeout(limits.timeout)
             .connect_timeout(limits.connect_timeout)
             .no_proxy()
             .user_agent(concat!("mjconform/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|err| RequestError::Build(err.to_string()))?;
+            .map_err(|err| RequestError::Build(error_chain(&err)))?;
         Ok(TargetClient { http, base, limits })
     }
 
@@ -95,6 +120,10 @@ impl TargetClient {
     }
 
     /// Sends a GET and reads the body up to the cap. Never follows a redirect.
+    ///
+    /// Ends within the timeout (plus [`DEADLINE_GUARD`]) whatever the server does: one
+    /// deadline covers connecting, the headers and every body chunk, so a server that
+    /// drips a byte a second is cut off like one that never answers.
     pub async fn get(&self, spec: &RequestSpec) -> Result<Exchange, RequestError> {
         let url = self.url_for(&spec.raw_path);
         let parsed =
@@ -116,40 +145,13 @@ impl TargetClient {
             headers: spec.headers.clone(),
         };
         let started = Instant::now();
-        // reqwest's timeout covers connect, headers and body; the outer one is a second
-        // guard so that no code path can wait longer than the deadline plus a little.
-        let deadline = self.limits.timeout + Duration::from_millis(500);
-        let outcome = tokio::time::timeout(deadline, self.exchange(parsed, headers)).await;
-        let (status, response_headers, body, body_truncated) = match outcome {
-            Ok(result) => result?,
-            Err(_) => {
-                return Err(RequestError::Timeout {
-                    timeout_ms: self.limits.timeout.as_millis() as u64,
-                })
-            }
+        let guard = tokio::time::Instant::from_std(started + self.limits.timeout + DEADLINE_GUARD);
+        let request = self.http.get(parsed).headers(headers).send();
+        let mut response = match tokio::time::timeout_at(guard, request).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(err)) => return Err(self.classify_send(&err)),
+            Err(_) => return Err(self.timeout()),
         };
-        Ok(Exchange {
-            request: sent,
-            status,
-            headers: response_headers,
-            body,
-            body_truncated,
-            elapsed: started.elapsed(),
-        })
-    }
-
-    async fn exchange(
-        &self,
-        url: Url,
-        headers: HeaderMap,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>, bool), RequestError> {
-        let mut response = self
-            .http
-            .get(url)
-            .headers(headers)
-            .send()
-            .await
-            .map_err(|err| self.classify(err))?;
         let status = response.status().as_u16();
         let response_headers = response
             .headers()
@@ -159,35 +161,199 @@ impl TargetClient {
                 (name.as_str().to_owned(), value)
             })
             .collect();
+        let announced = response.content_length();
         let cap = self.limits.max_body_bytes;
-        let mut body = Vec::new();
+        let kept_if_truncated = TRUNCATED_BODY_KEPT.min(cap);
+        // A body announced longer than the cap is truncated whatever follows: read only
+        // what is kept of it.
+        let announced_too_long = announced.is_some_and(|length| length > cap as u64);
+        let limit = if announced_too_long {
+            kept_if_truncated
+        } else {
+            cap
+        };
+        // Reserve what the body announces (up to the limit) at once: growing by doubling
+        // would hold the old and the new buffer together at each step. A lying
+        // `Content-Length` costs nothing: pages reserved but never written are not resident.
+        let reserve = announced
+            .map_or(UNANNOUNCED_BODY_RESERVE, |length| {
+                usize::try_from(length).unwrap_or(usize::MAX)
+            })
+            .min(limit);
+        let mut body = Vec::with_capacity(reserve);
         let mut truncated = false;
         // Stream the body so memory stays near the cap whatever the server sends.
-        while let Some(chunk) = response.chunk().await.map_err(|err| self.classify(err))? {
-            let room = cap - body.len();
-            if chunk.len() > room {
+        loop {
+            let chunk = match tokio::time::timeout_at(guard, response.chunk()).await {
+                Ok(Ok(Some(chunk))) => chunk,
+                Ok(Ok(None)) => break,
+                Ok(Err(err)) => {
+                    return Err(self.classify_body(&err, status, body.len(), announced))
+                }
+                Err(_) => return Err(self.body_timeout(status, body.len())),
+            };
+            let room = limit - body.len();
+            // Past the cap, or (announced too long) at what is kept: stop reading.
+            if chunk.len() > room || (announced_too_long && chunk.len() == room) {
                 body.extend_from_slice(&chunk[..room]);
                 truncated = true;
                 break;
             }
             body.extend_from_slice(&chunk);
         }
-        Ok((status, response_headers, body, truncated))
+        // Dropping the response here closes the connection, which also stops an endless
+        // body at the cap.
+        drop(response);
+        if truncated {
+            body.truncate(kept_if_truncated);
+        }
+        // The answer is kept for the whole run: give back what was reserved and not used.
+        if body.capacity() - body.len() > UNANNOUNCED_BODY_RESERVE {
+            body.shrink_to_fit();
+        }
+        Ok(Exchange {
+            request: sent,
+            status,
+            headers: response_headers,
+            body,
+            body_truncated: truncated,
+            body_cap: cap,
+            elapsed: started.elapsed(),
+        })
     }
 
-    fn classify(&self, err: reqwest::Error) -> RequestError {
-        if err.is_timeout() {
-            RequestError::Timeout {
-                timeout_ms: self.limits.timeout.as_millis() as u64,
-            }
-        } else if err.is_connect() {
-            RequestError::Connect {
-                url: self.base.to_string(),
-                reason: error_chain(&err),
-            }
-        } else {
-            RequestError::Transport(error_chain(&err))
+    fn timeout_ms(&self) -> u64 {
+        u64::try_from(self.limits.timeout.as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn timeout(&self) -> RequestError {
+        RequestError::Timeout {
+            timeout_ms: self.timeout_ms(),
         }
+    }
+
+    fn body_timeout(&self, status: u16, received: usize) -> RequestError {
+        RequestError::BodyTimeout {
+            timeout_ms: self.timeout_ms(),
+            status,
+            received,
+        }
+    }
+
+    /// Names what went wrong before the response headers arrived.
+    fn classify_send(&self, err: &reqwest::Error) -> RequestError {
+        let url = self.base.to_string();
+        if err.is_connect() {
+            if err.is_timeout() {
+                let timeout_ms = self.limits.connect_timeout.as_millis();
+                let stage = if self.base.scheme() == "https" {
+                    "the TCP connection and TLS handshake"
+                } else {
+                    "the TCP connection"
+                };
+                return RequestError::ConnectTimeout {
+                    url,
+                    timeout_ms: u64::try_from(timeout_ms).unwrap_or(u64::MAX),
+                    stage,
+                };
+            }
+            // A TCP connection that was refused or never routed fails with an OS error;
+            // anything else while connecting to an `https` target happened in the TLS
+            // handshake (rustls reports through `InvalidData` and `UnexpectedEof`).
+            if self.base.scheme() == "https" && !is_tcp_failure(err) {
+                return RequestError::Tls {
+                    url,
+                    reason: error_chain(err),
+                };
+            }
+            return RequestError::Connect {
+                url,
+                reason: error_chain(err),
+            };
+        }
+        if err.is_timeout() {
+            return self.timeout();
+        }
+        RequestError::Transport(describe_early_close(err))
+    }
+
+    /// Names what went wrong while the body was arriving.
+    fn classify_body(
+        &self,
+        err: &reqwest::Error,
+        status: u16,
+        received: usize,
+        announced: Option<u64>,
+    ) -> RequestError {
+        if err.is_timeout() {
+            return self.body_timeout(status, received);
+        }
+        let reason = if has_io_kind(err, std::io::ErrorKind::ConnectionReset) {
+            format!("the connection was reset after {received} body bytes")
+        } else if let Some(length) = announced.filter(|length| (received as u64) < *length) {
+            format!(
+                "the connection closed after {received} of the {length} bytes its Content-Length announced ({})",
+                error_chain(err)
+            )
+        } else {
+            format!("{} after {received} body bytes", error_chain(err))
+        };
+        RequestError::Body { status, reason }
+    }
+}
+
+/// Whether a connect error is about TCP itself (refused, unreachable, reset during the
+/// handshake, name resolution), as opposed to TLS.
+fn is_tcp_failure(err: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            if io.raw_os_error().is_some()
+                || matches!(
+                    io.kind(),
+                    ErrorKind::ConnectionRefused
+                        | ErrorKind::AddrNotAvailable
+                        | ErrorKind::HostUnreachable
+                        | ErrorKind::NetworkUnreachable
+                )
+            {
+                return true;
+            }
+        }
+        source = cause.source();
+    }
+    // A name that did not resolve is reported by the resolver, not as an io error.
+    error_chain(err).contains("dns error")
+}
+
+/// Whether an io error of `kind` is among the causes of `err`.
+fn has_io_kind(err: &reqwest::Error, kind: std::io::ErrorKind) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(cause) = source {
+        if cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == kind)
+        {
+            return true;
+        }
+        source = cause.source();
+    }
+    false
+}
+
+/// The error chain, with the two cases a hostile server produces most often named in
+/// words: a connection closed before any answer, and bytes that are not HTTP.
+fn describe_early_close(err: &reqwest::Error) -> String {
+    let chain = error_chain(err);
+    if has_io_kind(err, std::io::ErrorKind::ConnectionReset) {
+        format!("the connection was reset before the response headers arrived ({chain})")
+    } else if chain.contains("connection closed before message completed") {
+        format!("the server closed the connection without answering ({chain})")
+    } else if chain.contains("invalid HTTP") || chain.contains("parse") {
+        format!("the answer is not HTTP/1.x ({chain})")
+    } else {
+        chain
     }
 }
 

@@ -4,7 +4,6 @@
 //! reads it, so adding a check never adds traffic to a paid provider.
 
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 
 use url::Url;
@@ -15,6 +14,7 @@ use crate::cli::RunArgs;
 use crate::client::{encode_path_segment, ClientLimits, RequestSpec, TargetClient};
 use crate::errors::{RequestError, UsageError};
 use crate::exchange::Exchange;
+use crate::politeness::{Politeness, PolitenessConfig};
 use crate::provider::{self, ProviderConfig, RunningProvider};
 use crate::redact::Redactor;
 use crate::spec::Contract;
@@ -52,7 +52,9 @@ pub struct RunContext {
     pub key: Option<ApiKey>,
     pub task_ids: Vec<String>,
     pub cases: Vec<Arc<Case>>,
-    requests_made: AtomicUsize,
+    /// Concurrency, rate, 429 retries, the stall breaker and the request count: every
+    /// request of the run goes through it in [`RunContext::send_async`].
+    pub politeness: Politeness,
     /// Kept alive for the run; dropping it stops the embedded provider.
     _provider: Option<RunningProvider>,
 }
@@ -141,6 +143,13 @@ impl RunContext {
         if args.task_ids.iter().any(|id| id.trim().is_empty()) {
             return Err(UsageError::TaskId("a task id is empty".to_owned()));
         }
+        if args
+            .unknown_id
+            .as_ref()
+            .is_some_and(|id| id.trim().is_empty())
+        {
+            return Err(UsageError::TaskId("the unknown id is empty".to_owned()));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("mjconform-io")
@@ -223,7 +232,12 @@ impl RunContext {
             key,
             task_ids,
             cases: Vec::new(),
-            requests_made: AtomicUsize::new(0),
+            politeness: Politeness::new(PolitenessConfig {
+                rate: args.rate,
+                concurrency: args.concurrency as usize,
+                max_retry_after: args.max_retry_after,
+                timeout: args.timeout,
+            }),
             _provider: provider,
         };
         context.cases = context.plan(&unknown_id);
@@ -236,6 +250,11 @@ impl RunContext {
             .iter()
             .map(|key| self.placement.credential(key.expose()))
             .collect()
+    }
+
+    /// The embedded reference provider, when it is the target (for its advancing task).
+    pub fn provider(&self) -> Option<&RunningProvider> {
+        self._provider.as_ref()
     }
 
     /// The raw path that asks for `id`.
@@ -258,7 +277,8 @@ impl RunContext {
             }));
         };
         for id in &self.task_ids {
-            let name = case_name_for(id, &cases);
+            // A key given as a task id (by mistake, or to test) must not reach trial names.
+            let name = case_name_for(&self.redactor.redact(id), &cases);
             add(&mut cases, name, Probe::KnownTask, id, self.credential());
         }
         add(
@@ -303,14 +323,48 @@ impl RunContext {
         case.answer.get_or_init(|| self.send(&case.request))
     }
 
-    /// Sends one request now, counting it.
+    /// Sends one request now, from a thread outside the runtime (a trial).
     pub fn send(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
-        self.requests_made.fetch_add(1, Ordering::Relaxed);
-        self.runtime.block_on(self.client.get(request))
+        self.runtime.block_on(self.send_async(request))
     }
 
+    /// Sends one request under the run's politeness (`--concurrency`, `--rate`, 429
+    /// retries, the stall breaker), counting each attempt. The one choke point: every
+    /// request of the run goes through here, so the limits hold whoever sends.
+    pub async fn send_async(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
+        self.politeness.send(|| self.client.get(request)).await
+    }
+
+    /// Requests that went on the wire, 429 retries included.
     pub fn requests_made(&self) -> usize {
-        self.requests_made.load(Ordering::Relaxed)
+        self.politeness.requests_sent()
+    }
+
+    /// Answers `cases` (those not answered yet) concurrently, up to `--concurrency` at a
+    /// time, before the trials read them: trials run on libtest's few threads, so left to
+    /// them, requests to a slow target would wait on each other one timeout at a time.
+    pub fn prefetch(&self, cases: &[Arc<Case>]) {
+        let pending: Vec<&Arc<Case>> = cases
+            .iter()
+            .filter(|case| case.answer.get().is_none())
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        // One sender thread per permit: each takes the next case until none are left.
+        // (`block_on` from several threads is fine on a multi-thread runtime.)
+        let senders = self.politeness.config().concurrency.clamp(1, pending.len());
+        let queue = std::sync::Mutex::new(pending.into_iter());
+        std::thread::scope(|scope| {
+            for _ in 0..senders {
+                scope.spawn(|| loop {
+                    let next = queue.lock().map(|mut queue| queue.next());
+                    let Ok(Some(case)) = next else { return };
+                    // `answer` sends only if no one answered the case meanwhile.
+                    self.answer(case);
+                });
+            }
+        });
     }
 
     /// Fails fast, before any trial, when nothing listens at the target: an unreachable

@@ -46,15 +46,68 @@ pub enum UsageError {
 }
 
 /// A request to the target could not be completed, so the check could not run.
-/// This is distinct from a contract failure (the server answered, and wrongly).
+/// This is distinct from a contract failure (the server answered, and wrongly): each
+/// variant names what happened on the wire, so a person can tell a dead target from a
+/// slow one from a broken one.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum RequestError {
     #[error("build the request: {0}")]
     Build(String),
+    /// No TCP connection: refused, unreachable, or the name did not resolve.
     #[error("connect to {url}: {reason}")]
     Connect { url: String, reason: String },
-    #[error("get an answer within {timeout_ms} ms")]
+    /// No connection (and, for `https`, no TLS session) within the connect timeout.
+    #[error("connect to {url} within {timeout_ms} ms: {stage} did not complete in time")]
+    ConnectTimeout {
+        url: String,
+        timeout_ms: u64,
+        /// What had to complete: the TCP connection, or for `https` also the TLS handshake.
+        stage: &'static str,
+    },
+    /// The TCP connection was made but no TLS session came of it: a plain-HTTP server
+    /// behind an `https://` URL, a bad certificate, garbage bytes.
+    #[error("complete a TLS handshake with {url}: {reason}")]
+    Tls { url: String, reason: String },
+    /// The connection was made but no status line and headers arrived in time.
+    #[error("get an answer within {timeout_ms} ms: no response headers arrived")]
     Timeout { timeout_ms: u64 },
+    /// The headers arrived but the body did not end in time: a stalled or dripping body.
+    #[error(
+        "read the whole body within {timeout_ms} ms: status {status} and {received} body bytes arrived, then the body stalled"
+    )]
+    BodyTimeout {
+        timeout_ms: u64,
+        status: u16,
+        received: usize,
+    },
+    /// The headers arrived but the body broke off: a reset, or fewer bytes than the
+    /// `Content-Length` announced.
+    #[error("read the whole body (status {status}): {reason}")]
+    Body { status: u16, reason: String },
+    /// No usable answer: the connection closed early, or the bytes were not HTTP.
     #[error("read the response: {0}")]
     Transport(String),
+    /// The target kept answering 429 Too Many Requests, or asked for a longer wait than
+    /// `--max-retry-after` allows. Not a contract failure: the target is protecting itself.
+    #[error("get an answer other than 429 Too Many Requests: {reason}")]
+    RateLimited { reason: String },
+    /// Not sent: earlier requests in a row got no answer in time, so the target is taken
+    /// as stalled and the run ends instead of waiting out one timeout per request.
+    #[error(
+        "send the request: {limit} requests in a row got no answer within {timeout_ms} ms, so no more are sent to this target"
+    )]
+    Stalled { limit: usize, timeout_ms: u64 },
+}
+
+impl RequestError {
+    /// Whether the target took a whole deadline without answering: what the stall
+    /// breaker counts (a refused or broken connection answers quickly; this does not).
+    pub fn is_no_answer_in_time(&self) -> bool {
+        matches!(
+            self,
+            RequestError::Timeout { .. }
+                | RequestError::BodyTimeout { .. }
+                | RequestError::ConnectTimeout { .. }
+        )
+    }
 }

@@ -22,10 +22,14 @@ pub struct Exchange {
     pub status: u16,
     /// Response headers, names lowercase, in the order received.
     pub headers: Vec<(String, String)>,
-    /// The body, at most the configured cap.
+    /// The body, at most the configured cap. Of a body longer than the cap, only the
+    /// first [`crate::client::TRUNCATED_BODY_KEPT`] bytes are kept: enough to show, and
+    /// every kept answer stays small, however many a run keeps.
     pub body: Vec<u8>,
     /// The body was longer than the cap and reading stopped there.
     pub body_truncated: bool,
+    /// The cap (`--max-body`) the body was read under.
+    pub body_cap: usize,
     pub elapsed: Duration,
 }
 
@@ -45,6 +49,8 @@ pub enum BodyProblem {
         column: usize,
         message: String,
     },
+    /// Valid JSON whose object repeats a name: parsers disagree on which value counts.
+    DuplicateKey(crate::duplicate_keys::DuplicateKey),
 }
 
 impl std::fmt::Display for BodyProblem {
@@ -65,6 +71,10 @@ impl std::fmt::Display for BodyProblem {
                 column,
                 message,
             } => write!(f, "the body is not valid JSON at line {line} column {column}: {message}"),
+            BodyProblem::DuplicateKey(duplicate) => write!(
+                f,
+                "{duplicate}; JSON names should be unique (RFC 8259 §4) and clients disagree on which value counts"
+            ),
         }
     }
 }
@@ -90,9 +100,7 @@ impl Exchange {
     /// not something to paper over, because a strict client would fail on it too.
     pub fn json(&self) -> Result<serde_json::Value, BodyProblem> {
         if self.body_truncated {
-            return Err(BodyProblem::Truncated {
-                cap: self.body.len(),
-            });
+            return Err(BodyProblem::Truncated { cap: self.body_cap });
         }
         if self.body.starts_with(&[0xEF, 0xBB, 0xBF]) {
             return Err(BodyProblem::ByteOrderMark);
@@ -103,11 +111,15 @@ impl Exchange {
         if text.trim().is_empty() {
             return Err(BodyProblem::Empty);
         }
-        serde_json::from_str(text).map_err(|err| BodyProblem::InvalidJson {
+        let value = serde_json::from_str(text).map_err(|err| BodyProblem::InvalidJson {
             line: err.line(),
             column: err.column(),
             message: err.to_string(),
-        })
+        })?;
+        match crate::duplicate_keys::first_duplicate_key(text) {
+            Some(duplicate) => Err(BodyProblem::DuplicateKey(duplicate)),
+            None => Ok(value),
+        }
     }
 }
 
@@ -132,6 +144,7 @@ pub(crate) mod fixtures {
             headers,
             body: body.as_bytes().to_vec(),
             body_truncated: false,
+            body_cap: crate::client::ClientLimits::default().max_body_bytes,
             elapsed: Duration::from_millis(1),
         }
     }
@@ -167,7 +180,16 @@ mod tests {
         }
         let mut truncated = answer(200, None, "{}");
         truncated.body_truncated = true;
+        truncated.body_cap = 2;
         assert_eq!(truncated.json(), Err(BodyProblem::Truncated { cap: 2 }));
+    }
+
+    #[test]
+    fn a_repeated_name_is_a_body_problem() {
+        match answer(200, None, r#"{"status":"SUCCESS","status":"FAILURE"}"#).json() {
+            Err(BodyProblem::DuplicateKey(duplicate)) => assert_eq!(duplicate.key, "status"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]

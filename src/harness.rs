@@ -81,6 +81,7 @@ fn execute(context: Arc<RunContext>, arguments: Arguments, mode: Mode) -> ExitCo
     trials.extend(crate::snapshot::trials(&context, &tally));
     if !arguments.list {
         print_header(&context);
+        context.prefetch(&selected_cases(&context, &arguments, &trials));
     }
     let conclusion = libtest_mimic::run(&arguments, trials);
     if !arguments.list {
@@ -90,12 +91,41 @@ fn execute(context: Arc<RunContext>, arguments: Arguments, mode: Mode) -> ExitCo
             tally.contract_failures.load(Ordering::Relaxed),
             tally.run_errors.load(Ordering::Relaxed),
         );
+        for line in context.politeness.summary() {
+            println!("{line}");
+        }
+        if let Some(line) = crate::fuzz::summary_line(&context) {
+            println!("{line}");
+        }
     }
     match mode {
         Mode::CargoTest => conclusion.exit_code(),
         Mode::Cli if conclusion.has_failed() => ExitCode::from(EXIT_FAILED),
         Mode::Cli => ExitCode::SUCCESS,
     }
+}
+
+/// The cases some selected trial reads (`<check>::<case>`, `snapshot::<case>`): only those
+/// are prefetched, so a filtered run (`cargo test -- ignored_auth`) sends no other request.
+fn selected_cases(context: &RunContext, arguments: &Arguments, trials: &[Trial]) -> Vec<Arc<Case>> {
+    let selected: Vec<&str> = trials
+        .iter()
+        .filter(|trial| !arguments.is_filtered_out(trial) && !arguments.is_ignored(trial))
+        .map(Trial::name)
+        .collect();
+    context
+        .cases
+        .iter()
+        .filter(|case| {
+            let read_by =
+                |family: &str| selected.contains(&format!("{family}::{}", case.name).as_str());
+            read_by("snapshot")
+                || Check::ALL
+                    .iter()
+                    .any(|check| check.applies_to(&case.probe) && read_by(check.name()))
+        })
+        .cloned()
+        .collect()
 }
 
 fn print_header(context: &RunContext) {
@@ -118,6 +148,9 @@ fn print_header(context: &RunContext) {
     );
     if context.task_ids.is_empty() {
         println!("mjconform: no --task-id given: only unknown-id and credential checks run");
+    }
+    if let Some(line) = crate::fuzz::plan_line(context) {
+        println!("{line}");
     }
 }
 

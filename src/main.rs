@@ -3,11 +3,12 @@
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use mjconform::errors::UsageError;
 use mjconform::harness::{self, Mode};
-use mjconform::provider::{self, ProviderConfig};
+use mjconform::provider::{self, Fault, ProviderConfig};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -33,7 +34,8 @@ enum Command {
         )]
         args: Vec<String>,
     },
-    /// Serve the reference provider, which keeps the contract, until interrupted.
+    /// Serve the reference provider, which keeps the contract, until interrupted; with
+    /// `--fault`, a provider that breaks it in one named way, to see a check fail.
     Mock {
         /// Port to listen on (0 picks a free one).
         #[arg(long, default_value_t = 8080)]
@@ -44,6 +46,17 @@ enum Command {
         /// The key clients must send as `Authorization: Bearer KEY` (default: generated).
         #[arg(long, env = "MJ_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
+        /// Deviate from the contract in this way (repeatable); see --list-faults.
+        #[arg(long = "fault", value_name = "NAME")]
+        faults: Vec<Fault>,
+        /// List the faults, each with what it does and the checks that catch it, and exit.
+        #[arg(long)]
+        list_faults: bool,
+        /// The least time the advancing task spends in each stage of its life
+        /// (NOT_START, SUBMITTED, four IN_PROGRESS steps, SUCCESS).
+        #[arg(long, value_name = "DURATION", default_value = "500ms",
+              value_parser = mjconform::cli::parse_duration)]
+        advance_step: Duration,
     },
 }
 
@@ -68,14 +81,46 @@ fn main() -> ExitCode {
             harness::run(full, Mode::Cli)
         }
         Command::Mock {
+            list_faults: true, ..
+        } => {
+            print_faults();
+            ExitCode::SUCCESS
+        }
+        Command::Mock {
             port,
             host,
             api_key,
-        } => serve_mock(SocketAddr::new(host, port), api_key),
+            faults,
+            advance_step,
+            list_faults: false,
+        } => serve_mock(SocketAddr::new(host, port), api_key, faults, advance_step),
     }
 }
 
-fn serve_mock(addr: SocketAddr, api_key: Option<String>) -> ExitCode {
+/// `mjconform mock --list-faults`: name, what it does, and which checks must catch it.
+fn print_faults() {
+    let width = Fault::all().map(|f| f.name().len()).max().unwrap_or(0);
+    for fault in Fault::all() {
+        println!(
+            "{:width$}  {}  [caught by: {}]",
+            fault.name(),
+            fault.description(),
+            fault
+                .caught_by()
+                .iter()
+                .map(|check| check.trim_end_matches("::"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+fn serve_mock(
+    addr: SocketAddr,
+    api_key: Option<String>,
+    faults: Vec<Fault>,
+    advance_step: Duration,
+) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => return harness::usage_exit(&UsageError::Runtime(err)),
@@ -86,6 +131,8 @@ fn serve_mock(addr: SocketAddr, api_key: Option<String>) -> ExitCode {
         if let Some(key) = api_key {
             config.api_key = key;
         }
+        config.advance_step = advance_step;
+        config.faults = faults.clone();
         let running = match provider::start(config, addr).await {
             Ok(running) => running,
             Err(err) => return harness::usage_exit(&UsageError::Provider(err)),
@@ -105,6 +152,18 @@ fn serve_mock(addr: SocketAddr, api_key: Option<String>) -> ExitCode {
         println!("task ids:");
         for id in &running.task_ids {
             println!("  {id}");
+        }
+        println!(
+            "advancing task (NOT_START to SUCCESS, one stage per {} ms or more, from its first fetch): {}",
+            running.advance_step.as_millis(),
+            running.advancing_task_id
+        );
+        if !faults.is_empty() {
+            let names: Vec<&str> = faults.iter().map(|fault| fault.name()).collect();
+            println!(
+                "faults: {} (this provider breaks the contract on purpose)",
+                names.join(", ")
+            );
         }
         println!(
             "try: curl -H 'Authorization: Bearer <key>' {}mj/task/{}/fetch",

@@ -97,14 +97,16 @@ pub fn describe_answer(exchange: &Exchange, redactor: &Redactor) -> String {
     let shown = exchange.body.len().min(BODY_EXCERPT_BYTES);
     let excerpt = redactor.redact_bytes(&exchange.body[..shown]);
     let mut note = Vec::new();
-    if shown < exchange.body.len() {
+    if exchange.body_truncated {
+        note.push(format!(
+            "first {shown} bytes; the body is longer than the {}-byte cap and reading stopped there",
+            exchange.body_cap
+        ));
+    } else if shown < exchange.body.len() {
         note.push(format!(
             "first {shown} of {} bytes read",
             exchange.body.len()
         ));
-    }
-    if exchange.body_truncated {
-        note.push("reading stopped at the body cap".to_owned());
     }
     let note = if note.is_empty() {
         String::new()

@@ -4,13 +4,25 @@
 //!
 //! Names follow Schemathesis where the meaning is the same, so a user who knows one tool
 //! reads the other's reports.
+//!
+//! The semantic checks (`task_id_matches` .. `button_custom_ids`) judge what the schema cannot
+//! express, with their rules declared in [`crate::rules`]. They read only 2xx answers to
+//! [`Probe::KnownTask`] whose body is a JSON object, through [`task_view`], which leaves
+//! every type problem to `response_schema_conformance`, so one fault is reported once.
 
+mod button_custom_ids;
 mod content_type_conformance;
 mod ignored_auth;
 mod not_a_server_error;
 mod positive_data_acceptance;
+mod progress_format;
 mod response_schema_conformance;
 mod status_code_conformance;
+mod status_consistency;
+mod task_id_matches;
+pub mod task_view;
+mod time_order;
+pub(crate) mod time_plausibility;
 mod unknown_id_not_found;
 
 use crate::exchange::Exchange;
@@ -91,10 +103,16 @@ pub enum Check {
     PositiveDataAcceptance,
     UnknownIdNotFound,
     IgnoredAuth,
+    TaskIdMatches,
+    TimePlausibility,
+    TimeOrder,
+    StatusConsistency,
+    ProgressFormat,
+    ButtonCustomIds,
 }
 
 impl Check {
-    pub const ALL: [Check; 7] = [
+    pub const ALL: [Check; 13] = [
         Check::NotAServerError,
         Check::StatusCodeConformance,
         Check::ContentTypeConformance,
@@ -102,6 +120,12 @@ impl Check {
         Check::PositiveDataAcceptance,
         Check::UnknownIdNotFound,
         Check::IgnoredAuth,
+        Check::TaskIdMatches,
+        Check::TimePlausibility,
+        Check::TimeOrder,
+        Check::StatusConsistency,
+        Check::ProgressFormat,
+        Check::ButtonCustomIds,
     ];
 
     /// The name used in trial names (`<check>::<case>`) and reports.
@@ -114,6 +138,12 @@ impl Check {
             Check::PositiveDataAcceptance => "positive_data_acceptance",
             Check::UnknownIdNotFound => "unknown_id_not_found",
             Check::IgnoredAuth => "ignored_auth",
+            Check::TaskIdMatches => "task_id_matches",
+            Check::TimePlausibility => "time_plausibility",
+            Check::TimeOrder => "time_order",
+            Check::StatusConsistency => "status_consistency",
+            Check::ProgressFormat => "progress_format",
+            Check::ButtonCustomIds => "button_custom_ids",
         }
     }
 
@@ -135,6 +165,18 @@ impl Check {
             Check::IgnoredAuth => {
                 "a missing credential gets 401, a wrong one 401 or 403, and neither gets task data"
             }
+            Check::TaskIdMatches => "the task returned is the task asked for",
+            Check::TimePlausibility => {
+                "every set time is epoch milliseconds between 2015-01-01 and now + 1 day"
+            }
+            Check::TimeOrder => "submitTime <= startTime <= finishTime, where set",
+            Check::StatusConsistency => {
+                "the status and the fields agree (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; NOT_START no startTime)"
+            }
+            Check::ProgressFormat => "progress is `N%` with N a whole number from 0 to 100",
+            Check::ButtonCustomIds => {
+                "button customIds are unique within the task and look like `MJ::...` component ids"
+            }
         }
     }
 
@@ -148,6 +190,12 @@ impl Check {
             Check::PositiveDataAcceptance => *probe == Probe::KnownTask,
             Check::UnknownIdNotFound => *probe == Probe::UnknownTask,
             Check::IgnoredAuth => matches!(probe, Probe::MissingCredential | Probe::WrongKey),
+            Check::TaskIdMatches
+            | Check::TimePlausibility
+            | Check::TimeOrder
+            | Check::StatusConsistency
+            | Check::ProgressFormat
+            | Check::ButtonCustomIds => *probe == Probe::KnownTask,
         }
     }
 
@@ -162,6 +210,12 @@ impl Check {
             Check::PositiveDataAcceptance => positive_data_acceptance::check(exchange),
             Check::UnknownIdNotFound => unknown_id_not_found::check(operation, exchange),
             Check::IgnoredAuth => ignored_auth::check(operation, probe, exchange),
+            Check::TaskIdMatches => task_id_matches::check(operation, exchange),
+            Check::TimePlausibility => time_plausibility::check(exchange),
+            Check::TimeOrder => time_order::check(exchange),
+            Check::StatusConsistency => status_consistency::check(exchange),
+            Check::ProgressFormat => progress_format::check(exchange),
+            Check::ButtonCustomIds => button_custom_ids::check(exchange),
         };
         Verdict::from_findings(findings)
     }
@@ -173,16 +227,50 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// A short, single-line view of a JSON value or body for findings.
+/// A short, single-line view of a JSON value or body for findings. Only the shown part is
+/// read, so an excerpt of a body at the 8 MiB cap costs `max_chars`, not a copy of the body.
 pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
-    let single_line: String = text
+    let mut shown: String = text
         .chars()
+        .take(max_chars)
         .map(|c| if c.is_control() { ' ' } else { c })
         .collect();
-    if single_line.chars().count() <= max_chars {
-        single_line
-    } else {
-        let cut: String = single_line.chars().take(max_chars).collect();
-        format!("{cut}…")
+    if text.chars().nth(max_chars).is_some() {
+        shown.push('…');
+    }
+    shown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn excerpts_are_short_and_single_line() {
+        assert_eq!(excerpt("a\nb", 10), "a b");
+        assert_eq!(excerpt("abcdef", 6), "abcdef");
+        assert_eq!(excerpt("abcdefg", 6), "abcdef…");
+        assert_eq!(excerpt("🦊🦊🦊", 2), "🦊🦊…");
+        assert_eq!(excerpt("", 3), "");
+    }
+
+    #[test]
+    fn semantic_checks_apply_to_known_tasks_only() {
+        for check in Check::ALL {
+            let semantic = check >= Check::TaskIdMatches;
+            if semantic {
+                assert!(check.applies_to(&Probe::KnownTask), "{check}");
+                for probe in [
+                    Probe::UnknownTask,
+                    Probe::MissingCredential,
+                    Probe::WrongKey,
+                ] {
+                    assert!(!check.applies_to(&probe), "{check} {probe:?}");
+                }
+            }
+            assert!(!check.purpose().is_empty());
+        }
+        let names: std::collections::BTreeSet<&str> = Check::ALL.iter().map(|c| c.name()).collect();
+        assert_eq!(names.len(), Check::ALL.len());
     }
 }

@@ -1,10 +1,18 @@
-//! How a reference provider is set up: the keys it accepts or refuses, and its clock.
+//! How a reference provider is set up: the keys it accepts or refuses, its clock, how fast
+//! its advancing task moves, and the deviations from the contract it is told to make.
 
 use std::collections::hash_map::RandomState;
 use std::fmt;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use super::faults::Fault;
+
+/// How long each stage of the advancing task lasts by default: short, because a test run
+/// watches the whole life of the task. `mjconform mock --advance-step` slows it down for
+/// people watching by hand.
+pub const DEFAULT_ADVANCE_STEP: Duration = Duration::from_millis(25);
 
 /// The reference provider's settings.
 ///
@@ -18,6 +26,11 @@ pub struct ProviderConfig {
     /// "Now" in epoch milliseconds, which the seeded task times are relative to.
     /// `None` reads the system clock once, when the state is built.
     pub now_ms: Option<i64>,
+    /// The least time the advancing task spends in each stage of its life.
+    pub advance_step: Duration,
+    /// Deviations from the contract to make, for proving that each check can fail. Empty for
+    /// the reference behaviour.
+    pub faults: Vec<Fault>,
 }
 
 impl ProviderConfig {
@@ -30,6 +43,8 @@ impl ProviderConfig {
             api_key: format!("mjc-test-{:016x}", random_u64()),
             disabled_key: Some(format!("mjc-disabled-{:016x}", random_u64())),
             now_ms: None,
+            advance_step: DEFAULT_ADVANCE_STEP,
+            faults: Vec::new(),
         }
     }
 
@@ -45,6 +60,8 @@ impl fmt::Debug for ProviderConfig {
             .field("api_key", &"***")
             .field("disabled_key", &self.disabled_key.as_ref().map(|_| "***"))
             .field("now_ms", &self.now_ms)
+            .field("advance_step", &self.advance_step)
+            .field("faults", &self.faults)
             .finish()
     }
 }
@@ -90,6 +107,7 @@ mod tests {
         assert_ne!(first.api_key, second.api_key);
         assert_ne!(Some(first.api_key.as_str()), first.disabled_key.as_deref());
         assert_eq!(first.now_ms, None);
+        assert!(first.faults.is_empty());
     }
 
     #[test]

@@ -8,23 +8,29 @@
 //! allows them.
 //!
 //! The pieces, one idea per file:
-//! - [`config`]: the run's keys and clock;
+//! - [`config`]: the run's keys, clock, advancing speed and faults;
 //! - [`tasks`]: the seeded task bodies;
+//! - [`advancing`]: the task that goes through its life as it is polled;
+//! - [`faults`]: deviations from the contract, each caught by a named check;
 //! - [`auth`]: reading and judging the credential;
 //! - [`state`]: the shared state and [`ProviderState::respond`], the answer to one fetch;
 //! - [`reply`]: the JSON bodies of the answers;
 //! - [`routes`]: the axum router;
 //! - [`server`]: binding, serving and stopping.
 
+pub mod advancing;
 pub mod auth;
 pub mod config;
+pub mod faults;
 pub mod reply;
 pub mod routes;
 pub mod server;
 pub mod state;
 pub mod tasks;
 
+pub use advancing::ADVANCING_TASK_ID;
 pub use config::ProviderConfig;
+pub use faults::{Fault, FAULT_CATALOGUE};
 pub use routes::router;
 pub use server::{start, RunningProvider};
 pub use state::ProviderState;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::time::Duration;
 
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
@@ -18,8 +19,13 @@ use super::state::ProviderState;
 pub struct RunningProvider {
     /// Where the provider listens, as `http://IP:PORT/`.
     pub base_url: Url,
-    /// The ids of the tasks it serves, in seeding order.
+    /// The ids of the tasks it serves, in seeding order. The advancing task is not among
+    /// them: its answer changes over time, so checks and snapshots of it would not repeat.
     pub task_ids: Vec<String>,
+    /// The task that goes from NOT_START to SUCCESS as it is polled, for the lifecycle check.
+    pub advancing_task_id: String,
+    /// The least time the advancing task spends in each stage.
+    pub advance_step: Duration,
     /// The key it accepts.
     pub api_key: String,
     /// The key it refuses with 403, if any.
@@ -33,6 +39,7 @@ impl fmt::Debug for RunningProvider {
         f.debug_struct("RunningProvider")
             .field("base_url", &self.base_url.as_str())
             .field("task_ids", &self.task_ids)
+            .field("advancing_task_id", &self.advancing_task_id)
             .field("api_key", &"***")
             .field("disabled_key", &self.disabled_key.as_ref().map(|_| "***"))
             .finish_non_exhaustive()
@@ -48,8 +55,10 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     let base_url = base_url(listener.local_addr()?)?;
     let api_key = config.api_key.clone();
     let disabled_key = config.disabled_key.clone();
+    let advance_step = config.advance_step;
     let state = ProviderState::new(config);
     let task_ids = state.task_ids().to_vec();
+    let advancing_task_id = state.advancing_task_id().to_owned();
     let app = router(state);
     let (shutdown, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
@@ -66,6 +75,8 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     Ok(RunningProvider {
         base_url,
         task_ids,
+        advancing_task_id,
+        advance_step,
         api_key,
         disabled_key,
         _shutdown: shutdown,

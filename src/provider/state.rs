@@ -10,8 +10,10 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::Value;
 
+use super::advancing::{AdvancingTask, ADVANCING_TASK_ID};
 use super::auth::{Credentials, Verdict};
 use super::config::ProviderConfig;
+use super::faults::FaultSet;
 use super::reply;
 use super::tasks::seeded_tasks;
 
@@ -27,6 +29,9 @@ struct Inner {
     /// Task ids in seeding order, so listings are stable from run to run.
     task_ids: Vec<String>,
     tasks: HashMap<String, Value>,
+    /// The task whose answer changes over time; not among `task_ids`.
+    advancing: AdvancingTask,
+    faults: FaultSet,
 }
 
 impl ProviderState {
@@ -46,16 +51,23 @@ impl ProviderState {
             let Some(id) = task.get("id").and_then(Value::as_str).map(str::to_owned) else {
                 continue;
             };
+            if id == ADVANCING_TASK_ID {
+                continue;
+            }
             if let Entry::Vacant(slot) = by_id.entry(id) {
                 task_ids.push(slot.key().clone());
                 slot.insert(task);
             }
         }
+        let faults = FaultSet::new(&config.faults);
+        let advancing = AdvancingTask::new(config.advance_step, config.resolve_now_ms(), &faults);
         ProviderState {
             inner: Arc::new(Inner {
                 credentials: Credentials::new(config.api_key, config.disabled_key),
                 task_ids,
                 tasks: by_id,
+                advancing,
+                faults,
             }),
         }
     }
@@ -63,6 +75,11 @@ impl ProviderState {
     /// The ids of the tasks this provider serves, in seeding order.
     pub fn task_ids(&self) -> &[String] {
         &self.inner.task_ids
+    }
+
+    /// The id of the task that advances through its life as it is fetched.
+    pub fn advancing_task_id(&self) -> &'static str {
+        ADVANCING_TASK_ID
     }
 
     /// The stored body of task `id`.
@@ -74,14 +91,31 @@ impl ProviderState {
     /// percent-decoded path segment.
     ///
     /// The credential is judged before the id, so an unauthenticated client learns nothing
-    /// about which ids exist. Every input gets a 2xx or 4xx answer; nothing here can panic.
+    /// about which ids exist. Without faults, every input gets a 2xx or 4xx answer; nothing
+    /// here can panic. Configured faults bend the answers as [`super::faults`] describes.
     pub fn respond(&self, id: &str, headers: &HeaderMap) -> Response {
-        match self.inner.credentials.judge(headers) {
+        let faults = &self.inner.faults;
+        let verdict = if faults.waives_credential(headers) {
+            Verdict::Accepted
+        } else {
+            self.inner.credentials.judge(headers)
+        };
+        match verdict {
             Verdict::Unauthorized => reply::unauthorized(),
             Verdict::Forbidden => reply::forbidden(),
+            Verdict::Accepted if faults.crashes_on(id) => reply::error(
+                axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                "internal_error",
+                "runtime error: invalid memory address or nil pointer dereference",
+            ),
+            Verdict::Accepted if id == ADVANCING_TASK_ID => {
+                reply::task(&self.inner.advancing.fetch())
+            }
             Verdict::Accepted => match self.task(id) {
-                Some(task) => reply::task(task),
-                None => reply::task_not_found(),
+                Some(task) => faults.task_answer(task, &self.inner.task_ids),
+                None => faults
+                    .unknown_id_answer()
+                    .unwrap_or_else(reply::task_not_found),
             },
         }
     }
@@ -171,6 +205,47 @@ mod tests {
         let state = ProviderState::with_tasks(config(), tasks);
         assert_eq!(state.task_ids(), ["1"]);
         assert_eq!(state.task("1").expect("task 1")["progress"], "first");
+    }
+
+    #[test]
+    fn the_advancing_task_is_served_apart_from_the_seeded_ones() {
+        let config = config();
+        let state = ProviderState::new(config.clone());
+        let id = state.advancing_task_id();
+        assert!(!state.task_ids().iter().any(|seeded| seeded == id));
+        let (status, _, body) = read(state.respond(id, &bearer(&config.api_key)));
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(body["id"], id);
+        assert_eq!(body["status"], "NOT_START");
+        let (status, _, _) = read(state.respond(id, &HeaderMap::new()));
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+
+    #[test]
+    fn faults_bend_answers_and_leave_the_advancing_task_alone() {
+        use crate::provider::faults::Fault;
+        let config = ProviderConfig {
+            faults: vec![
+                Fault::WrongId,
+                Fault::NoCredentialAccepted,
+                Fault::UnknownId400,
+            ],
+            ..config()
+        };
+        let state = ProviderState::new(config);
+        let known = state.task_ids()[0].clone();
+        let (status, _, body) = read(state.respond(&known, &HeaderMap::new()));
+        assert_eq!(status, StatusCode::OK, "no credential is accepted");
+        assert_ne!(body["id"], known.as_str(), "another task's id");
+        let (status, _, body) = read(state.respond("no-such-task", &HeaderMap::new()));
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body["description"], "task_no_found ");
+        let advancing = state.advancing_task_id();
+        let (_, _, body) = read(state.respond(advancing, &HeaderMap::new()));
+        assert_eq!(
+            body["id"], advancing,
+            "body faults do not reach the advancing task"
+        );
     }
 
     proptest! {

@@ -12,7 +12,7 @@ use serde_json::{json, Map, Value};
 const SECOND: i64 = 1_000;
 
 /// The Discord channel the images are "posted" in; part of every image URL.
-const CHANNEL: &str = "1109478473582641232";
+pub(super) const CHANNEL: &str = "1109478473582641232";
 
 /// The seeded task bodies, ids included, with times relative to `now_ms` (epoch milliseconds).
 ///
@@ -298,7 +298,7 @@ fn properties(final_prompt: &str, message_id: &str, message_hash: &str, nonce: &
 }
 
 /// A Discord CDN URL for an image named the way Midjourney names its files.
-fn image_url(slug: &str, message_hash: &str) -> String {
+pub(super) fn image_url(slug: &str, message_hash: &str) -> String {
     format!("https://cdn.discordapp.com/attachments/{CHANNEL}/1371912356250157107/mjconform_{slug}_{message_hash}.png")
 }
 
@@ -316,7 +316,11 @@ fn button(custom_id: String, label: &str, style: &str, emoji: &str) -> Value {
 
 /// The buttons under a four-image grid: U1-U4, reroll, V1-V4. `used_upscale` and
 /// `used_variation` are the buttons already clicked, which Discord shows as primary.
-fn grid_buttons(hash: &str, used_upscale: Option<u8>, used_variation: Option<u8>) -> Vec<Value> {
+pub(super) fn grid_buttons(
+    hash: &str,
+    used_upscale: Option<u8>,
+    used_variation: Option<u8>,
+) -> Vec<Value> {
     let style = |used: Option<u8>, n: u8| if used == Some(n) { "1" } else { "2" };
     let upscales = (1..=4).map(|n| {
         let id = format!("MJ::JOB::upsample::{n}::{hash}");
@@ -589,6 +593,27 @@ mod tests {
                 find(&tasks, action, status).get("buttons").is_some(),
                 "{action}"
             );
+        }
+    }
+
+    /// The seeded bodies must pass every check a known task gets, the semantic ones included
+    /// (times here are relative to the real clock, as in a run).
+    #[test]
+    fn every_task_passes_every_check() {
+        use crate::checks::{Check, Probe, Verdict};
+        use crate::exchange::fixtures::answer;
+        let contract = crate::spec::Contract::embedded();
+        let now = crate::provider::ProviderConfig::with_random_key().resolve_now_ms();
+        for task in seeded_tasks(now) {
+            let mut exchange = answer(200, Some("application/json"), &task.to_string());
+            exchange.request.raw_path =
+                format!("/mj/task/{}/fetch", task["id"].as_str().unwrap_or_default());
+            for check in Check::ALL {
+                if check.applies_to(&Probe::KnownTask) {
+                    let verdict = check.run(&contract.fetch, &Probe::KnownTask, &exchange);
+                    assert_eq!(verdict, Verdict::Pass, "{check}: {}", task["id"]);
+                }
+            }
         }
     }
 

@@ -1,13 +1,316 @@
-//! (placeholder: this trial family is being built)
+//! Snapshot trials: one `snapshot::<case>` per planned case, holding that case's exchange
+//! (normalised, without secrets) and the verdict of every check that applies to it, kept
+//! with insta under `snapshots/<target label>/<case>.snap`.
+//!
+//! Checks say whether an answer keeps the contract; snapshots say whether it is the same
+//! answer as last time. A provider that changes one field of one task, within the contract,
+//! fails exactly that task's snapshot, and the failure shows that field's line.
+//!
+//! The pieces:
+//! - [`record`]: the text of one snapshot;
+//! - [`store`]: where snapshots live, labels, modes, and the insta assertion;
+//! - normalisation rules live in [`crate::redact`], with the secrets, so there is one list.
+//!
+//! The exchange is the one the checks read ([`RunContext::answer`]): snapshots add no
+//! requests.
 
+pub mod record;
+pub mod store;
+
+use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use libtest_mimic::Trial;
+use libtest_mimic::{Failed, Trial};
 
-use crate::context::RunContext;
+use crate::checks::{Check, Probe, Verdict};
+use crate::context::{Case, RunContext};
 use crate::harness::Tally;
+use crate::redact::Redactor;
+use record::{IdClass, KeyUse, Subject};
+use store::Comparison;
 
-/// The trials of this family.
-pub fn trials(_context: &Arc<RunContext>, _tally: &Arc<Tally>) -> Vec<Trial> {
-    Vec::new()
+/// What the snapshot trials do on this run (`--snapshots`, `MJ_SNAPSHOTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SnapshotMode {
+    /// Compare with the target's baseline. A difference fails; off CI insta leaves a
+    /// `.snap.new` for `cargo insta review`, on CI (`CI=true`) it writes nothing. A target
+    /// with no baseline directory has its snapshot trials ignored.
+    #[default]
+    Compare,
+    /// Write the baseline: new and changed snapshots are saved in place, and the trials pass.
+    Record,
+    /// No snapshot trials.
+    Off,
+}
+
+/// What a run's snapshot trials share.
+#[derive(Debug)]
+struct Plan {
+    /// `<root>/<label>`.
+    dir: PathBuf,
+    label: String,
+    /// The run's redactor, made active: secrets, the target's origin, volatile values.
+    redactor: Redactor,
+}
+
+/// The trials of this family: `snapshot::<case>` for every planned case.
+///
+/// In compare mode, a target without a baseline directory has them marked ignored at
+/// planning time (with a note on stderr saying how to record one), so an independent
+/// server that conforms passes with zero failures; `--ignored` runs them anyway, and they
+/// then fail for want of a baseline.
+pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
+    let mode = context.args.snapshots;
+    if mode == SnapshotMode::Off || context.cases.is_empty() {
+        return Vec::new();
+    }
+    let root = store::root_dir(context.args.snapshot_dir.as_deref());
+    let label = store::label(
+        context.args.target_name.as_deref(),
+        &context.target.base_url,
+        context.target.embedded,
+    );
+    let dir = root.join(&label);
+    store::configure_insta(mode, &root);
+    let insta_update = std::env::var("INSTA_UPDATE").ok();
+    let skip = !dir.is_dir() && !store::writes_baselines(mode, insta_update.as_deref());
+    if mode == SnapshotMode::Record {
+        eprintln!(
+            "mjconform: recording the snapshots of `{label}` into {}",
+            store::display_path(&dir)
+        );
+    }
+    if skip {
+        eprintln!(
+            "mjconform: no snapshot baseline for `{label}` in {}: the snapshot::* trials are \
+             ignored; record one with `--snapshots record` (or MJ_SNAPSHOTS=record)",
+            store::display_path(&dir)
+        );
+    }
+    let plan = Arc::new(Plan {
+        dir,
+        redactor: context
+            .redactor
+            .for_snapshots()
+            .with_target(&context.target.base_url)
+            .build(),
+        label,
+    });
+    context
+        .cases
+        .iter()
+        .map(|case| {
+            let name = format!("snapshot::{}", case.name);
+            let context = Arc::clone(context);
+            let case = Arc::clone(case);
+            let plan = Arc::clone(&plan);
+            let tally = Arc::clone(tally);
+            Trial::test(name, move || run_snapshot(&context, &case, &plan, &tally))
+                .with_ignored_flag(skip)
+        })
+        .collect()
+}
+
+fn run_snapshot(
+    context: &RunContext,
+    case: &Case,
+    plan: &Plan,
+    tally: &Tally,
+) -> Result<(), Failed> {
+    let exchange = match context.answer(case) {
+        Ok(exchange) => exchange,
+        Err(err) => {
+            tally.run_errors.fetch_add(1, Ordering::Relaxed);
+            return Err(plan
+                .redactor
+                .redact(&format!(
+                    "ERROR: the snapshot could not be taken\nreason:   failed to {err}"
+                ))
+                .into());
+        }
+    };
+    let outcomes: Vec<(Check, Verdict)> = Check::ALL
+        .into_iter()
+        .filter(|check| check.applies_to(&case.probe))
+        .map(|check| {
+            let verdict = check.run(&context.contract.fetch, &case.probe, exchange);
+            (check, verdict)
+        })
+        .collect();
+    let subject = Subject {
+        path_template: &context.contract.fetch.path_template,
+        id_class: if context.task_ids.contains(&case.task_id) {
+            IdClass::Known
+        } else {
+            IdClass::Unknown
+        },
+        key: key_use(case),
+        exchange,
+        outcomes: &outcomes,
+    };
+    let content = record::render(&subject, &plan.redactor);
+    if plan.redactor.leaks(&content) {
+        // Unreachable by construction; checked because a key in a committed file is the
+        // one mistake a snapshot must never make.
+        return Err("ERROR: refusing to write a snapshot that holds a secret".into());
+    }
+    let description = format!(
+        "snapshot::{} against `{}`: GET {} ({} id, credential: {})",
+        case.name,
+        plan.label,
+        context.contract.fetch.path_template,
+        match subject.id_class {
+            IdClass::Known => "known",
+            IdClass::Unknown => "unknown",
+        },
+        match subject.key {
+            KeyUse::Valid => "the run's key",
+            KeyUse::Wrong => "a wrong key",
+            KeyUse::None => "none",
+        }
+    );
+    match store::assert_snapshot(&plan.dir, &case.name, &description, &content) {
+        Comparison::Matched => Ok(()),
+        Comparison::Differs {
+            baseline,
+            pending,
+            message,
+        } => {
+            let file = plan.dir.join(format!("{}.snap", case.name));
+            let report = difference_report(
+                &file,
+                baseline.as_deref(),
+                &content,
+                pending.as_deref(),
+                &message,
+            );
+            Err(plan.redactor.redact(&report).into())
+        }
+    }
+}
+
+/// Which key the case's request carried.
+fn key_use(case: &Case) -> KeyUse {
+    match case.probe {
+        Probe::MissingCredential => KeyUse::None,
+        Probe::WrongKey => KeyUse::Wrong,
+        Probe::KnownTask | Probe::UnknownTask if case.request.headers.is_empty() => KeyUse::None,
+        Probe::KnownTask | Probe::UnknownTask => KeyUse::Valid,
+    }
+}
+
+/// The failure message of a snapshot trial: what changed, where the baseline is, and what
+/// to do about it.
+pub fn difference_report(
+    file: &std::path::Path,
+    baseline: Option<&str>,
+    current: &str,
+    pending: Option<&std::path::Path>,
+    insta_message: &str,
+) -> String {
+    let mut out = String::new();
+    let shown = store::display_path(file);
+    match baseline {
+        Some(baseline) => {
+            let diff = store::diff(baseline, current);
+            if diff.trim().is_empty() {
+                out.push_str(&format!(
+                    "ERROR: insta could not compare `{shown}`: {insta_message}\n"
+                ));
+                return out;
+            }
+            out.push_str(
+                "CHANGED: the answer differs from the recorded baseline \
+                 (a regression to review; the checks judge the contract)\n",
+            );
+            out.push_str(&format!("snapshot: {shown}\n"));
+            out.push_str("diff (- baseline, + this run):\n");
+            for line in diff.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+        None => {
+            out.push_str(&format!(
+                "NEW: there is no baseline for this case at `{shown}`\n"
+            ));
+            out.push_str("this run:\n");
+            for line in current.lines() {
+                out.push_str(&format!("  {line}\n"));
+            }
+        }
+    }
+    match pending {
+        Some(pending) => out.push_str(&format!(
+            "pending:  {} (accept with `cargo insta review`, or rerun with `--snapshots record`)\n",
+            store::display_path(pending)
+        )),
+        None => out.push_str(
+            "pending:  nothing was written (CI=true or INSTA_UPDATE=no); rerun without CI \
+             to leave a `.snap.new` for `cargo insta review`, or with `--snapshots record`\n",
+        ),
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    #[test]
+    fn a_changed_field_reports_only_its_line() {
+        let baseline = "a: 1\nb: 2\nc: 3\nd: 4\ne: 5\nf: 6\n";
+        let current = "a: 1\nb: 2\nc: 3\nd: 40\ne: 5\nf: 6\n";
+        let report = difference_report(
+            Path::new("/nowhere/reference/task_1.snap"),
+            Some(baseline),
+            current,
+            None,
+            "",
+        );
+        assert!(report.starts_with("CHANGED:"), "{report}");
+        let changed: Vec<&str> = report
+            .lines()
+            .map(str::trim_start)
+            .filter(|line| {
+                (line.starts_with('-') || line.starts_with('+'))
+                    && !line.starts_with("---")
+                    && !line.starts_with("+++")
+            })
+            .collect();
+        assert_eq!(changed, ["-d: 4", "+d: 40"], "{report}");
+        assert!(report.contains("nothing was written"), "{report}");
+    }
+
+    #[test]
+    fn a_missing_baseline_shows_the_new_snapshot_and_where_it_went() {
+        let report = difference_report(
+            Path::new("/nowhere/x/task_1.snap"),
+            None,
+            "status: 200\n",
+            Some(Path::new("/nowhere/x/task_1.snap.new")),
+            "",
+        );
+        assert!(report.starts_with("NEW:"), "{report}");
+        assert!(report.contains("  status: 200\n"), "{report}");
+        assert!(report.contains("/nowhere/x/task_1.snap.new"), "{report}");
+        assert!(report.contains("cargo insta review"), "{report}");
+    }
+
+    #[test]
+    fn an_insta_error_is_not_reported_as_a_change() {
+        let report = difference_report(
+            Path::new("/nowhere/x/task_1.snap"),
+            Some("same\n"),
+            "same\n",
+            None,
+            "permission denied",
+        );
+        assert!(
+            report.starts_with("ERROR: insta could not compare"),
+            "{report}"
+        );
+        assert!(report.contains("permission denied"), "{report}");
+    }
 }

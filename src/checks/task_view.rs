@@ -1,0 +1,180 @@
+//! A task body as the semantic checks and the lifecycle watcher read it.
+//!
+//! The schema check owns the types: a field of the wrong type is its finding. Semantics read
+//! each field as one of four states, so no rule reports a type problem a second time, and the
+//! unset values real servers send (`0`, `""`, `null`, see [`crate::rules`]) count as unset.
+
+use serde_json::{Map, Value};
+
+use crate::exchange::Exchange;
+use crate::rules::{UNSET_STRING, UNSET_TIME};
+
+/// One field of a task body, read for semantics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slot<T> {
+    /// The key is not in the body.
+    Missing,
+    /// The key holds an unset value: `null`, or `0` for a time, `""` for a string.
+    Unset,
+    /// The key holds a value of the documented type.
+    Set(T),
+    /// The key holds a value of another type: the schema check reports it.
+    Mistyped,
+}
+
+impl<T> Slot<T> {
+    /// The value, if set.
+    pub fn set(self) -> Option<T> {
+        match self {
+            Slot::Set(value) => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Satisfies "must be set": set, or present with a type the schema check reports.
+    pub fn counts_as_present(&self) -> bool {
+        matches!(self, Slot::Set(_) | Slot::Mistyped)
+    }
+}
+
+/// A 2xx answer whose body is a JSON object: the only answers semantics judge. Anything else
+/// (an error status, invalid JSON, an array) is the status and schema checks' finding.
+#[derive(Debug, Clone)]
+pub struct TaskView {
+    body: Map<String, Value>,
+}
+
+impl TaskView {
+    /// The task in `exchange`, if the answer is a 2xx with a JSON object body.
+    pub fn of(exchange: &Exchange) -> Option<TaskView> {
+        if !(200..300).contains(&exchange.status) {
+            return None;
+        }
+        match exchange.json() {
+            Ok(Value::Object(body)) => Some(TaskView { body }),
+            _ => None,
+        }
+    }
+
+    /// The task in a body already parsed, if it is a JSON object.
+    pub fn from_value(value: Value) -> Option<TaskView> {
+        match value {
+            Value::Object(body) => Some(TaskView { body }),
+            _ => None,
+        }
+    }
+
+    /// The raw value of a field, for the few checks that walk nested values.
+    pub fn raw(&self, name: &str) -> Option<&Value> {
+        self.body.get(name)
+    }
+
+    /// A string field; `""` and `null` are unset.
+    pub fn string(&self, name: &str) -> Slot<&str> {
+        match self.body.get(name) {
+            None => Slot::Missing,
+            Some(Value::Null) => Slot::Unset,
+            Some(Value::String(text)) if text == UNSET_STRING => Slot::Unset,
+            Some(Value::String(text)) => Slot::Set(text.as_str()),
+            Some(_) => Slot::Mistyped,
+        }
+    }
+
+    /// A time field; `0` and `null` are unset. Only an integer within int64 is of the
+    /// documented type: a float, a string or an integer past int64 is the schema check's
+    /// finding.
+    pub fn time(&self, name: &str) -> Slot<i64> {
+        match self.body.get(name) {
+            None => Slot::Missing,
+            Some(Value::Null) => Slot::Unset,
+            Some(Value::Number(number)) => match number.as_i64() {
+                Some(UNSET_TIME) => Slot::Unset,
+                Some(time) => Slot::Set(time),
+                None => Slot::Mistyped,
+            },
+            Some(_) => Slot::Mistyped,
+        }
+    }
+
+    /// The status, if it is a non-empty string (documented or not).
+    pub fn status(&self) -> Option<&str> {
+        self.string("status").set()
+    }
+
+    /// Whether a field a rule names is set; strings and times each read by their own type.
+    pub fn field(&self, name: &str) -> Slot<()> {
+        if crate::rules::TIME_FIELDS.contains(&name) {
+            self.time(name).map(|_| ())
+        } else {
+            self.string(name).map(|_| ())
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn map<U>(self, f: impl FnOnce(T) -> U) -> Slot<U> {
+        match self {
+            Slot::Missing => Slot::Missing,
+            Slot::Unset => Slot::Unset,
+            Slot::Set(value) => Slot::Set(f(value)),
+            Slot::Mistyped => Slot::Mistyped,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::fixtures::answer;
+    use serde_json::json;
+
+    fn view(body: Value) -> TaskView {
+        TaskView::from_value(body).expect("an object")
+    }
+
+    #[test]
+    fn only_2xx_json_objects_are_tasks() {
+        assert!(TaskView::of(&answer(200, Some("application/json"), "{}")).is_some());
+        assert!(TaskView::of(&answer(203, Some("text/plain"), "{}")).is_some());
+        assert!(TaskView::of(&answer(404, Some("application/json"), "{}")).is_none());
+        assert!(TaskView::of(&answer(200, Some("application/json"), "null")).is_none());
+        assert!(TaskView::of(&answer(200, Some("application/json"), "[]")).is_none());
+        assert!(TaskView::of(&answer(200, Some("application/json"), "{")).is_none());
+        assert!(TaskView::of(&answer(200, Some("application/json"), "\u{feff}{}")).is_none());
+    }
+
+    #[test]
+    fn times_read_zero_as_unset_and_other_types_as_mistyped() {
+        let task = view(json!({
+            "submitTime": 1_747_132_423_020_i64,
+            "startTime": 0,
+            "finishTime": "1747132463701",
+            "a": 1.5e12,
+            "b": 9_223_372_036_854_775_808_u64,
+            "c": null,
+            "d": -5,
+        }));
+        assert_eq!(task.time("submitTime"), Slot::Set(1_747_132_423_020));
+        assert_eq!(task.time("startTime"), Slot::Unset);
+        assert_eq!(task.time("finishTime"), Slot::Mistyped);
+        assert_eq!(task.time("a"), Slot::Mistyped);
+        assert_eq!(task.time("b"), Slot::Mistyped);
+        assert_eq!(task.time("c"), Slot::Unset);
+        assert_eq!(task.time("d"), Slot::Set(-5));
+        assert_eq!(task.time("missing"), Slot::Missing);
+    }
+
+    #[test]
+    fn strings_read_empty_as_unset() {
+        let task =
+            view(json!({ "status": "SUCCESS", "failReason": "", "imageUrl": null, "id": 7 }));
+        assert_eq!(task.status(), Some("SUCCESS"));
+        assert_eq!(task.string("failReason"), Slot::Unset);
+        assert_eq!(task.string("imageUrl"), Slot::Unset);
+        assert_eq!(task.string("id"), Slot::Mistyped);
+        assert!(task.field("id").counts_as_present());
+        assert!(!task.field("imageUrl").counts_as_present());
+        assert!(!task.field("failReason").counts_as_present());
+        assert!(!task.field("finishTime").counts_as_present());
+    }
+}

@@ -1,0 +1,382 @@
+//! The properties every generated request is checked against, and the judgement of one
+//! property on one answer. Where a property is one of the suite's checks, the check itself
+//! judges ([`Check::run`]): fuzzing adds inputs, not rules. The allowances of
+//! [`super::allowances`] decide which properties apply and which answers are the HTTP
+//! layer's refusal rather than the application's.
+
+use super::allowances::Leniency;
+use super::credentials::Validity;
+use super::input::Domain;
+use crate::checks::{Check, Finding, Probe, Verdict};
+use crate::errors::RequestError;
+use crate::exchange::Exchange;
+use crate::spec::FetchOperation;
+
+/// A property of the server, checked on every generated request it applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Property {
+    /// Never a 5xx, and never a dropped connection (a crash).
+    NotAServerError,
+    StatusCodeConformance,
+    ContentTypeConformance,
+    ResponseSchemaConformance,
+    /// An id that does not exist gets 404.
+    UnknownIdNotFound,
+    /// A request without a valid credential is refused and never gets task data.
+    IgnoredAuth,
+    /// `bearer KEY`, `BEARER KEY`... get the same answer as `Bearer KEY` (RFC 9110 §11.1).
+    SchemeCaseLikeBearer,
+}
+
+impl Property {
+    /// The last part of trial names.
+    pub fn name(self) -> &'static str {
+        match self.check() {
+            Some(check) => check.name(),
+            None => "scheme_case_like_bearer",
+        }
+    }
+
+    /// The suite check that judges this property, if it is one.
+    pub fn check(self) -> Option<Check> {
+        match self {
+            Property::NotAServerError => Some(Check::NotAServerError),
+            Property::StatusCodeConformance => Some(Check::StatusCodeConformance),
+            Property::ContentTypeConformance => Some(Check::ContentTypeConformance),
+            Property::ResponseSchemaConformance => Some(Check::ResponseSchemaConformance),
+            Property::UnknownIdNotFound => Some(Check::UnknownIdNotFound),
+            Property::IgnoredAuth => Some(Check::IgnoredAuth),
+            Property::SchemeCaseLikeBearer => None,
+        }
+    }
+
+    /// One line on what the property guards, for reports.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            Property::NotAServerError => {
+                "the server never answers 5xx and never drops the connection, whatever it is sent"
+            }
+            Property::SchemeCaseLikeBearer => {
+                "the scheme is case-insensitive (RFC 9110 §11.1): `bearer KEY` is answered like `Bearer KEY`"
+            }
+            other => other
+                .check()
+                .map(Check::purpose)
+                .unwrap_or("the contract holds"),
+        }
+    }
+}
+
+/// What is known about a generated request before it is sent.
+#[derive(Debug, Clone)]
+pub struct Facts {
+    pub domain: Domain,
+    /// For credential inputs: whether the credential should open the door.
+    pub validity: Option<Validity>,
+    pub scheme_case_variant: bool,
+    pub credential_absent: bool,
+    pub leniency: Leniency,
+}
+
+impl Facts {
+    /// Whether `property` says anything about this request.
+    pub fn applies(&self, property: Property) -> bool {
+        if self.leniency.skips.contains(&property) {
+            return false;
+        }
+        match property {
+            Property::NotAServerError
+            | Property::StatusCodeConformance
+            | Property::ContentTypeConformance
+            | Property::ResponseSchemaConformance => true,
+            Property::UnknownIdNotFound => self.domain == Domain::Ids,
+            Property::IgnoredAuth => {
+                self.domain == Domain::Credentials && self.validity == Some(Validity::Invalid)
+            }
+            Property::SchemeCaseLikeBearer => {
+                self.domain == Domain::Credentials
+                    && self.validity == Some(Validity::Valid)
+                    && self.scheme_case_variant
+            }
+        }
+    }
+
+    /// What the suite's checks are told the request probed.
+    fn probe(&self) -> Probe {
+        match (self.domain, self.validity) {
+            (Domain::Ids, _) => Probe::UnknownTask,
+            (Domain::Credentials, Some(Validity::Invalid)) if self.credential_absent => {
+                Probe::MissingCredential
+            }
+            (Domain::Credentials, Some(Validity::Invalid)) => Probe::WrongKey,
+            (Domain::Credentials, _) => Probe::KnownTask,
+        }
+    }
+}
+
+/// How the server broke a property.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Breach {
+    /// It answered, wrongly. `check` is the suite check that said so, if one did.
+    Answer {
+        check: Option<Check>,
+        findings: Vec<Finding>,
+    },
+    /// It closed the connection (or broke off the answer) instead of answering.
+    Dropped { reason: String },
+}
+
+/// What one property says about one generated request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Judgement {
+    Pass,
+    /// The property says nothing about this request.
+    NotApplicable,
+    /// The HTTP layer refused the request, as the allowances permit for it.
+    Refused,
+    /// The HTTP stack would not send the request (a control character in a header).
+    NotSendable(String),
+    /// The server broke the property.
+    Fail(Breach),
+    /// There is no answer to judge (no connection, no answer in time).
+    CouldNotRun(String),
+}
+
+impl Judgement {
+    pub fn is_failure(&self) -> bool {
+        matches!(self, Judgement::Fail(_))
+    }
+}
+
+/// Whether a request error means the server dropped the request: the connection closed or
+/// was reset before or while answering, or the bytes were not HTTP. A conforming server
+/// answers every request it reads, oversize ones included, so this is a server fault.
+pub fn is_dropped(err: &RequestError) -> bool {
+    matches!(err, RequestError::Transport(_) | RequestError::Body { .. })
+}
+
+/// Judges `property` on the answer to a request with `facts`. `baseline` is the answer to
+/// the same task with the doc's own credential, for [`Property::SchemeCaseLikeBearer`].
+pub fn judge(
+    property: Property,
+    facts: &Facts,
+    answer: &Result<Exchange, RequestError>,
+    operation: &FetchOperation,
+    baseline: Option<&Result<Exchange, RequestError>>,
+) -> Judgement {
+    if let Err(RequestError::Build(reason)) = answer {
+        return Judgement::NotSendable(reason.clone());
+    }
+    if !facts.applies(property) {
+        return Judgement::NotApplicable;
+    }
+    let exchange = match answer {
+        Ok(exchange) => exchange,
+        Err(err) if is_dropped(err) && property == Property::NotAServerError => {
+            return Judgement::Fail(Breach::Dropped {
+                reason: format!("failed to {err}"),
+            })
+        }
+        Err(err) => return Judgement::CouldNotRun(format!("failed to {err}")),
+    };
+    if facts
+        .leniency
+        .refused_by_http_layer
+        .contains(&exchange.status)
+    {
+        return Judgement::Refused;
+    }
+    match property {
+        Property::SchemeCaseLikeBearer => like_baseline(exchange, baseline),
+        Property::UnknownIdNotFound if facts.leniency.not_found_may_be_any_3xx_or_4xx => {
+            if (300..500).contains(&exchange.status) {
+                Judgement::Pass
+            } else {
+                Judgement::Fail(Breach::Answer {
+                    check: None,
+                    findings: vec![Finding::new(format!(
+                        "an id that changes the path's shape got {}, expected a redirect or a client error (3xx or 4xx)",
+                        exchange.status
+                    ))],
+                })
+            }
+        }
+        _ => {
+            let Some(check) = property.check() else {
+                return Judgement::NotApplicable;
+            };
+            match check.run(operation, &facts.probe(), exchange) {
+                Verdict::Pass => Judgement::Pass,
+                Verdict::Fail(findings) => Judgement::Fail(Breach::Answer {
+                    check: Some(check),
+                    findings,
+                }),
+            }
+        }
+    }
+}
+
+fn like_baseline(
+    exchange: &Exchange,
+    baseline: Option<&Result<Exchange, RequestError>>,
+) -> Judgement {
+    match baseline {
+        Some(Ok(baseline)) if baseline.status == exchange.status => Judgement::Pass,
+        Some(Ok(baseline)) => Judgement::Fail(Breach::Answer {
+            check: None,
+            findings: vec![Finding::new(format!(
+                "the scheme in another case got {}, but `Bearer` with the same key got {}: \
+                 RFC 9110 §11.1 makes the scheme case-insensitive",
+                exchange.status, baseline.status
+            ))],
+        }),
+        Some(Err(err)) => Judgement::CouldNotRun(format!(
+            "failed to get the answer to `Bearer` to compare with: {err}"
+        )),
+        None => Judgement::CouldNotRun("there is no `Bearer` answer to compare with".to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::exchange::fixtures::answer;
+    use crate::fuzz::allowances::{Leniency, Trait};
+    use crate::spec::Contract;
+
+    fn facts(domain: Domain, validity: Option<Validity>, traits: &[Trait]) -> Facts {
+        Facts {
+            domain,
+            validity,
+            scheme_case_variant: false,
+            credential_absent: false,
+            leniency: Leniency::for_traits(traits),
+        }
+    }
+
+    fn run(property: Property, facts: &Facts, status: u16) -> Judgement {
+        let operation = Contract::embedded().fetch;
+        judge(
+            property,
+            facts,
+            &Ok(answer(status, Some("application/json"), "{}")),
+            &operation,
+            None,
+        )
+    }
+
+    #[test]
+    fn unknown_ids_must_get_404_unless_the_path_changed_shape() {
+        let plain = facts(Domain::Ids, None, &[]);
+        assert_eq!(
+            run(Property::UnknownIdNotFound, &plain, 404),
+            Judgement::Pass
+        );
+        assert!(run(Property::UnknownIdNotFound, &plain, 401).is_failure());
+        let shape = facts(Domain::Ids, None, &[Trait::PathShape]);
+        assert_eq!(
+            run(Property::UnknownIdNotFound, &shape, 301),
+            Judgement::Pass
+        );
+        assert_eq!(
+            run(Property::UnknownIdNotFound, &shape, 400),
+            Judgement::Pass
+        );
+        assert!(run(Property::UnknownIdNotFound, &shape, 200).is_failure());
+        assert_eq!(
+            run(Property::StatusCodeConformance, &shape, 301),
+            Judgement::NotApplicable
+        );
+        assert!(run(Property::NotAServerError, &shape, 500).is_failure());
+    }
+
+    #[test]
+    fn the_http_layer_may_refuse_oversize_requests() {
+        let oversize = facts(Domain::Ids, None, &[Trait::Oversize]);
+        for status in [400, 413, 414, 431] {
+            assert_eq!(
+                run(Property::StatusCodeConformance, &oversize, status),
+                Judgement::Refused
+            );
+        }
+        assert!(run(Property::StatusCodeConformance, &oversize, 418).is_failure());
+        assert!(run(Property::NotAServerError, &oversize, 503).is_failure());
+    }
+
+    #[test]
+    fn dropped_connections_are_crashes_only_for_not_a_server_error() {
+        let operation = Contract::embedded().fetch;
+        let plain = facts(Domain::Credentials, Some(Validity::Invalid), &[]);
+        let dropped = Err(RequestError::Transport(
+            "the server closed the connection without answering".into(),
+        ));
+        let judged = judge(
+            Property::NotAServerError,
+            &plain,
+            &dropped,
+            &operation,
+            None,
+        );
+        assert!(matches!(judged, Judgement::Fail(Breach::Dropped { .. })));
+        let judged = judge(Property::IgnoredAuth, &plain, &dropped, &operation, None);
+        assert!(matches!(judged, Judgement::CouldNotRun(_)));
+        let unsendable = Err(RequestError::Build("bad header".into()));
+        let judged = judge(
+            Property::NotAServerError,
+            &plain,
+            &unsendable,
+            &operation,
+            None,
+        );
+        assert!(matches!(judged, Judgement::NotSendable(_)));
+        let timeout = Err(RequestError::Timeout { timeout_ms: 10 });
+        let judged = judge(
+            Property::NotAServerError,
+            &plain,
+            &timeout,
+            &operation,
+            None,
+        );
+        assert!(matches!(judged, Judgement::CouldNotRun(_)));
+    }
+
+    #[test]
+    fn bad_credentials_must_not_get_data() {
+        let invalid = facts(Domain::Credentials, Some(Validity::Invalid), &[]);
+        assert_eq!(run(Property::IgnoredAuth, &invalid, 401), Judgement::Pass);
+        assert!(run(Property::IgnoredAuth, &invalid, 200).is_failure());
+        let ambiguous = facts(
+            Domain::Credentials,
+            Some(Validity::Ambiguous),
+            &[Trait::AmbiguousCredential],
+        );
+        assert_eq!(
+            run(Property::IgnoredAuth, &ambiguous, 200),
+            Judgement::NotApplicable
+        );
+    }
+
+    #[test]
+    fn scheme_case_variants_are_compared_with_bearer() {
+        let operation = Contract::embedded().fetch;
+        let variant = Facts {
+            scheme_case_variant: true,
+            ..facts(Domain::Credentials, Some(Validity::Valid), &[])
+        };
+        let ok = Ok(answer(200, Some("application/json"), "{}"));
+        let refused = Ok(answer(401, Some("application/json"), "{}"));
+        let judged = |answer, baseline| {
+            judge(
+                Property::SchemeCaseLikeBearer,
+                &variant,
+                answer,
+                &operation,
+                Some(baseline),
+            )
+        };
+        assert_eq!(judged(&ok, &ok), Judgement::Pass);
+        assert!(judged(&refused, &ok).is_failure());
+        let plain = facts(Domain::Credentials, Some(Validity::Valid), &[]);
+        assert!(!plain.applies(Property::SchemeCaseLikeBearer));
+    }
+}

@@ -1,0 +1,745 @@
+//! Deviations from the contract the reference provider can be told to make, one at a time or
+//! several together: `mjconform mock --fault NAME`, or [`ProviderConfig::faults`] from Rust.
+//!
+//! They exist to prove the harness: a check that no fault can make fail is a check nobody
+//! knows works. [`FAULT_CATALOGUE`] says, for each fault, exactly which trial families must
+//! fail when the harness runs against a provider making it; `tests/selftest.rs` runs every
+//! row, and the README prints the table. Each fault is one deviation, modelled on what real
+//! servers do (see `shared/research/providers.md`), so that it is caught by its own check
+//! and by no other.
+//!
+//! Scope: body and answer faults bend the seeded tasks (and the unknown-id and credential
+//! probes); the advancing task changes only under the lifecycle faults, so the lifecycle
+//! watch stays a witness of the lifecycle rules alone.
+//!
+//! [`ProviderConfig::faults`]: super::ProviderConfig::faults
+
+use std::fmt;
+use std::str::FromStr;
+
+use axum::body::Body;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use serde_json::{json, Map, Value};
+
+use super::reply;
+use crate::rules::TIME_FIELDS;
+
+/// One deviation from the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    StatusOutsideEnum,
+    ActionOutsideEnum,
+    LowercaseStatus,
+    TimeAsString,
+    TimeAsFloat,
+    TimePastInt64,
+    TimeInSeconds,
+    TimeInMicroseconds,
+    TimesOutOfOrder,
+    ButtonMissingField,
+    ButtonNullField,
+    ButtonsAsObject,
+    PropertiesAsString,
+    ProgressAsNumber,
+    ProgressWithoutPercent,
+    IdAsNumber,
+    WrongId,
+    SuccessWithoutImage,
+    FailureWithoutReason,
+    NotStartedWithStartTime,
+    DuplicateCustomIds,
+    ForeignCustomIds,
+    KnownTaskNotFound,
+    UndocumentedStatus,
+    WrongContentType,
+    InvalidJson,
+    ByteOrderMark,
+    UnknownId200Null,
+    UnknownId200Empty,
+    UnknownId204,
+    UnknownId400,
+    UnknownId500,
+    NoCredentialAccepted,
+    AnyKeyAccepted,
+    EmptyBearerAccepted,
+    OddId500,
+    ProgressBackwards,
+    BackToQueue,
+    LeavesSuccess,
+    StartTimeChanges,
+    NeverFinishes,
+}
+
+const SCHEMA: &str = "response_schema_conformance::";
+
+/// Every fault with the trial families that must fail, and only those, when the harness
+/// runs against a provider making it. Names are prefixes of trial names. The `fuzz::` rows
+/// are reachable only by generated requests: no planned request carries an odd id or an
+/// empty bearer token.
+pub const FAULT_CATALOGUE: &[(Fault, &[&str])] = &[
+    (Fault::StatusOutsideEnum, &[SCHEMA]),
+    (Fault::ActionOutsideEnum, &[SCHEMA]),
+    (Fault::LowercaseStatus, &[SCHEMA]),
+    (Fault::TimeAsString, &[SCHEMA]),
+    (Fault::TimeAsFloat, &[SCHEMA]),
+    (Fault::TimePastInt64, &[SCHEMA]),
+    (Fault::TimeInSeconds, &["time_plausibility::"]),
+    (Fault::TimeInMicroseconds, &["time_plausibility::"]),
+    (Fault::TimesOutOfOrder, &["time_order::"]),
+    (Fault::ButtonMissingField, &[SCHEMA]),
+    (Fault::ButtonNullField, &[SCHEMA]),
+    (Fault::ButtonsAsObject, &[SCHEMA]),
+    (Fault::PropertiesAsString, &[SCHEMA]),
+    (Fault::ProgressAsNumber, &[SCHEMA]),
+    (Fault::ProgressWithoutPercent, &["progress_format::"]),
+    (Fault::IdAsNumber, &[SCHEMA]),
+    (Fault::WrongId, &["task_id_matches::"]),
+    (Fault::SuccessWithoutImage, &["status_consistency::"]),
+    (Fault::FailureWithoutReason, &["status_consistency::"]),
+    (Fault::NotStartedWithStartTime, &["status_consistency::"]),
+    (Fault::DuplicateCustomIds, &["button_custom_ids::"]),
+    (Fault::ForeignCustomIds, &["button_custom_ids::"]),
+    (Fault::KnownTaskNotFound, &["positive_data_acceptance::"]),
+    (Fault::UndocumentedStatus, &["status_code_conformance::"]),
+    (Fault::WrongContentType, &["content_type_conformance::"]),
+    (Fault::InvalidJson, &[SCHEMA]),
+    (Fault::ByteOrderMark, &[SCHEMA]),
+    (Fault::UnknownId200Null, &[SCHEMA, "unknown_id_not_found::"]),
+    (
+        Fault::UnknownId200Empty,
+        &[
+            "content_type_conformance::",
+            SCHEMA,
+            "unknown_id_not_found::",
+        ],
+    ),
+    (
+        Fault::UnknownId204,
+        &["status_code_conformance::", "unknown_id_not_found::"],
+    ),
+    (
+        Fault::UnknownId400,
+        &["status_code_conformance::", "unknown_id_not_found::"],
+    ),
+    (
+        Fault::UnknownId500,
+        &[
+            "not_a_server_error::",
+            "status_code_conformance::",
+            "unknown_id_not_found::",
+        ],
+    ),
+    (Fault::NoCredentialAccepted, &["ignored_auth::"]),
+    (Fault::AnyKeyAccepted, &["ignored_auth::"]),
+    (Fault::EmptyBearerAccepted, &["fuzz::credentials::"]),
+    (Fault::OddId500, &["fuzz::ids::"]),
+    (Fault::ProgressBackwards, &["lifecycle::"]),
+    (Fault::BackToQueue, &["lifecycle::"]),
+    (Fault::LeavesSuccess, &["lifecycle::"]),
+    (Fault::StartTimeChanges, &["lifecycle::"]),
+    (Fault::NeverFinishes, &["lifecycle::"]),
+];
+
+impl Fault {
+    /// Every fault, in catalogue order.
+    pub fn all() -> impl Iterator<Item = Fault> {
+        FAULT_CATALOGUE.iter().map(|(fault, _)| *fault)
+    }
+
+    /// The trial-name prefixes that must fail, and only those, under this fault.
+    pub fn caught_by(self) -> &'static [&'static str] {
+        FAULT_CATALOGUE
+            .iter()
+            .find(|(fault, _)| *fault == self)
+            .map_or(&[], |(_, checks)| checks)
+    }
+
+    /// The name `--fault` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::StatusOutsideEnum => "status-outside-enum",
+            Fault::ActionOutsideEnum => "action-outside-enum",
+            Fault::LowercaseStatus => "lowercase-status",
+            Fault::TimeAsString => "time-as-string",
+            Fault::TimeAsFloat => "time-as-float",
+            Fault::TimePastInt64 => "time-past-int64",
+            Fault::TimeInSeconds => "time-in-seconds",
+            Fault::TimeInMicroseconds => "time-in-microseconds",
+            Fault::TimesOutOfOrder => "times-out-of-order",
+            Fault::ButtonMissingField => "button-missing-field",
+            Fault::ButtonNullField => "button-null-field",
+            Fault::ButtonsAsObject => "buttons-as-object",
+            Fault::PropertiesAsString => "properties-as-string",
+            Fault::ProgressAsNumber => "progress-as-number",
+            Fault::ProgressWithoutPercent => "progress-without-percent",
+            Fault::IdAsNumber => "id-as-number",
+            Fault::WrongId => "wrong-id",
+            Fault::SuccessWithoutImage => "success-without-image",
+            Fault::FailureWithoutReason => "failure-without-reason",
+            Fault::NotStartedWithStartTime => "not-started-with-start-time",
+            Fault::DuplicateCustomIds => "duplicate-custom-ids",
+            Fault::ForeignCustomIds => "foreign-custom-ids",
+            Fault::KnownTaskNotFound => "known-task-not-found",
+            Fault::UndocumentedStatus => "undocumented-status",
+            Fault::WrongContentType => "wrong-content-type",
+            Fault::InvalidJson => "invalid-json",
+            Fault::ByteOrderMark => "byte-order-mark",
+            Fault::UnknownId200Null => "unknown-id-200-null",
+            Fault::UnknownId200Empty => "unknown-id-200-empty",
+            Fault::UnknownId204 => "unknown-id-204",
+            Fault::UnknownId400 => "unknown-id-400",
+            Fault::UnknownId500 => "unknown-id-500",
+            Fault::NoCredentialAccepted => "no-credential-accepted",
+            Fault::AnyKeyAccepted => "any-key-accepted",
+            Fault::EmptyBearerAccepted => "empty-bearer-accepted",
+            Fault::OddId500 => "odd-id-500",
+            Fault::ProgressBackwards => "progress-backwards",
+            Fault::BackToQueue => "back-to-queue",
+            Fault::LeavesSuccess => "leaves-success",
+            Fault::StartTimeChanges => "start-time-changes",
+            Fault::NeverFinishes => "never-finishes",
+        }
+    }
+
+    /// One line on what the provider does wrong.
+    pub fn description(self) -> &'static str {
+        match self {
+            Fault::StatusOutsideEnum => "status `CANCEL`, a value outside the documented five",
+            Fault::ActionOutsideEnum => "action `ZOOM`, a value outside the documented six",
+            Fault::LowercaseStatus => "status in lowercase (`success`)",
+            Fault::TimeAsString => "times as strings (`\"1747132423020\"`)",
+            Fault::TimeAsFloat => "times as floats (`1747132423020.0`)",
+            Fault::TimePastInt64 => "submitTime 9223372036854775808, one past int64",
+            Fault::TimeInSeconds => "times in epoch seconds instead of milliseconds",
+            Fault::TimeInMicroseconds => "times in epoch microseconds instead of milliseconds",
+            Fault::TimesOutOfOrder => "startTime after finishTime (or submitTime after startTime)",
+            Fault::ButtonMissingField => "buttons without `emoji`",
+            Fault::ButtonNullField => "buttons with `\"label\": null`",
+            Fault::ButtonsAsObject => "buttons as an object keyed by customId, not an array",
+            Fault::PropertiesAsString => "properties as a JSON-encoded string",
+            Fault::ProgressAsNumber => "progress as a number (`45`)",
+            Fault::ProgressWithoutPercent => "progress without the percent sign (`\"45\"`)",
+            Fault::IdAsNumber => "the id as a number",
+            Fault::WrongId => "another task's id in the body",
+            Fault::SuccessWithoutImage => "SUCCESS tasks without imageUrl",
+            Fault::FailureWithoutReason => "FAILURE tasks without failReason",
+            Fault::NotStartedWithStartTime => "NOT_START tasks with a startTime",
+            Fault::DuplicateCustomIds => "every button of a task with the same customId",
+            Fault::ForeignCustomIds => "button customIds without the `MJ::` prefix",
+            Fault::KnownTaskNotFound => "404 for every task, existing or not",
+            Fault::UndocumentedStatus => "202 instead of 200 for existing tasks",
+            Fault::WrongContentType => "tasks served as `text/plain`",
+            Fault::InvalidJson => "task bodies cut off halfway (invalid JSON)",
+            Fault::ByteOrderMark => "a UTF-8 byte order mark before each task body",
+            Fault::UnknownId200Null => "unknown ids get 200 with body `null` (the Node port)",
+            Fault::UnknownId200Empty => {
+                "unknown ids get 200 with an empty body and no Content-Type (the Java proxy)"
+            }
+            Fault::UnknownId204 => "unknown ids get 204 No Content (the C# proxy)",
+            Fault::UnknownId400 => "unknown ids get 400 `task_no_found` (new-api)",
+            Fault::UnknownId500 => "unknown ids crash the server: 500",
+            Fault::NoCredentialAccepted => "requests without a credential are served",
+            Fault::AnyKeyAccepted => "any bearer key is accepted",
+            Fault::EmptyBearerAccepted => "`Authorization: Bearer` with an empty token is accepted",
+            Fault::OddId500 => {
+                "ids with characters other than letters, digits, `-` and `_` crash the server: 500"
+            }
+            Fault::ProgressBackwards => "the advancing task's progress goes 10%, 55%, 30%",
+            Fault::BackToQueue => "the advancing task goes from IN_PROGRESS back to SUBMITTED",
+            Fault::LeavesSuccess => "the advancing task leaves SUCCESS for IN_PROGRESS",
+            Fault::StartTimeChanges => "the advancing task's startTime changes at every stage",
+            Fault::NeverFinishes => "the advancing task stays IN_PROGRESS at 85% forever",
+        }
+    }
+}
+
+impl fmt::Display for Fault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, Self::Err> {
+        Fault::all()
+            .find(|fault| fault.name() == name.trim())
+            .ok_or_else(|| {
+                format!("unknown fault `{name}`; `mjconform mock --list-faults` lists them")
+            })
+    }
+}
+
+/// The faults a provider makes, and what they do to its answers.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FaultSet {
+    faults: Vec<Fault>,
+}
+
+impl FaultSet {
+    pub fn new(faults: &[Fault]) -> Self {
+        FaultSet {
+            faults: faults.to_vec(),
+        }
+    }
+
+    pub fn has(&self, fault: Fault) -> bool {
+        self.faults.contains(&fault)
+    }
+
+    /// Whether a credential the provider would refuse is accepted anyway.
+    pub fn waives_credential(&self, headers: &HeaderMap) -> bool {
+        let values: Vec<&HeaderValue> = headers.get_all(AUTHORIZATION).iter().collect();
+        let single = match values.as_slice() {
+            [value] => value.to_str().ok(),
+            _ => None,
+        };
+        (self.has(Fault::NoCredentialAccepted) && values.is_empty())
+            || (self.has(Fault::AnyKeyAccepted) && super::auth::bearer_token(headers).is_some())
+            || (self.has(Fault::EmptyBearerAccepted)
+                && single.is_some_and(|value| value.trim().eq_ignore_ascii_case("bearer")))
+    }
+
+    /// Whether the provider crashes on this (percent-decoded) id.
+    pub fn crashes_on(&self, id: &str) -> bool {
+        self.has(Fault::OddId500)
+            && id
+                .chars()
+                .any(|c| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+    }
+
+    /// The answer for an id the provider does not have, when a fault replaces the 404.
+    pub fn unknown_id_answer(&self) -> Option<Response> {
+        let answer = |status: StatusCode, content_type: Option<&'static str>, body: &[u8]| {
+            bytes_response(status, content_type, body.to_vec())
+        };
+        self.faults.iter().find_map(|fault| match fault {
+            Fault::UnknownId200Null => Some(answer(StatusCode::OK, Some(JSON), b"null")),
+            Fault::UnknownId200Empty => Some(answer(StatusCode::OK, None, b"")),
+            Fault::UnknownId204 => Some(answer(StatusCode::NO_CONTENT, None, b"")),
+            Fault::UnknownId400 => Some(answer(
+                StatusCode::BAD_REQUEST,
+                Some(JSON),
+                br#"{"description":"task_no_found ","type":"upstream_error","code":4}"#,
+            )),
+            Fault::UnknownId500 => Some(answer(StatusCode::INTERNAL_SERVER_ERROR, None, b"")),
+            _ => None,
+        })
+    }
+
+    /// The answer serving seeded task `task`; `ids` are every seeded id, for the wrong-id fault.
+    pub fn task_answer(&self, task: &Value, ids: &[String]) -> Response {
+        if self.has(Fault::KnownTaskNotFound) {
+            return reply::task_not_found();
+        }
+        let mut body = task.clone();
+        if let Value::Object(fields) = &mut body {
+            for fault in &self.faults {
+                fault.bend(fields, ids);
+            }
+        }
+        let mut bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
+        if self.has(Fault::InvalidJson) {
+            bytes.truncate(bytes.len() / 2);
+        }
+        if self.has(Fault::ByteOrderMark) {
+            bytes.splice(0..0, [0xEF, 0xBB, 0xBF]);
+        }
+        let content_type = if self.has(Fault::WrongContentType) {
+            "text/plain; charset=utf-8"
+        } else {
+            JSON
+        };
+        let status = if self.has(Fault::UndocumentedStatus) {
+            StatusCode::ACCEPTED
+        } else {
+            StatusCode::OK
+        };
+        bytes_response(status, Some(content_type), bytes)
+    }
+}
+
+const JSON: &str = "application/json";
+
+fn bytes_response(
+    status: StatusCode,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+) -> Response {
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    if let Some(content_type) = content_type {
+        response
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    response
+}
+
+impl Fault {
+    /// Bends one task body the way this fault says; faults about answers rather than bodies
+    /// leave it alone.
+    fn bend(self, task: &mut Map<String, Value>, ids: &[String]) {
+        let status = task
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        match self {
+            Fault::StatusOutsideEnum => set_if_present(task, "status", json!("CANCEL")),
+            Fault::ActionOutsideEnum => set_if_present(task, "action", json!("ZOOM")),
+            Fault::LowercaseStatus => {
+                if let Some(status) = status {
+                    task.insert("status".into(), json!(status.to_lowercase()));
+                }
+            }
+            Fault::TimeAsString => map_times(task, |time| json!(time.to_string())),
+            Fault::TimeAsFloat => map_times(task, |time| json!(time as f64)),
+            Fault::TimePastInt64 => {
+                set_if_present(task, "submitTime", json!(i64::MAX as u64 + 1));
+            }
+            Fault::TimeInSeconds => map_times(task, |time| json!(time / 1_000)),
+            Fault::TimeInMicroseconds => map_times(task, |time| json!(time.saturating_mul(1_000))),
+            Fault::TimesOutOfOrder => {
+                let pair = if task.contains_key("finishTime") {
+                    ("startTime", "finishTime")
+                } else {
+                    ("submitTime", "startTime")
+                };
+                if let (Some(first), Some(second)) = (task.get(pair.0), task.get(pair.1)) {
+                    let (first, second) = (first.clone(), second.clone());
+                    task.insert(pair.0.into(), second);
+                    task.insert(pair.1.into(), first);
+                }
+            }
+            Fault::ButtonMissingField => each_button(task, |button| {
+                button.remove("emoji");
+            }),
+            Fault::ButtonNullField => each_button(task, |button| {
+                button.insert("label".into(), Value::Null);
+            }),
+            Fault::ButtonsAsObject => {
+                if let Some(Value::Array(buttons)) = task.remove("buttons") {
+                    let keyed: Map<String, Value> = buttons
+                        .into_iter()
+                        .map(|button| {
+                            let key = button["customId"].as_str().unwrap_or_default().to_owned();
+                            (key, button)
+                        })
+                        .collect();
+                    task.insert("buttons".into(), Value::Object(keyed));
+                }
+            }
+            Fault::PropertiesAsString => {
+                if let Some(properties) = task.get("properties") {
+                    let text = properties.to_string();
+                    task.insert("properties".into(), json!(text));
+                }
+            }
+            Fault::ProgressAsNumber => {
+                let number = task
+                    .get("progress")
+                    .and_then(Value::as_str)
+                    .and_then(|p| p.trim_end_matches('%').parse::<u64>().ok());
+                if let Some(number) = number {
+                    task.insert("progress".into(), json!(number));
+                }
+            }
+            Fault::ProgressWithoutPercent => {
+                let bare = task
+                    .get("progress")
+                    .and_then(Value::as_str)
+                    .map(|p| p.trim_end_matches('%').to_owned());
+                if let Some(bare) = bare {
+                    task.insert("progress".into(), json!(bare));
+                }
+            }
+            Fault::IdAsNumber => {
+                let number = task
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| id.parse::<u64>().ok());
+                if let Some(number) = number {
+                    task.insert("id".into(), json!(number));
+                }
+            }
+            Fault::WrongId => {
+                let own = task.get("id").and_then(Value::as_str).unwrap_or_default();
+                let position = ids.iter().position(|id| id == own).unwrap_or(0);
+                if let Some(other) = ids.get((position + 1) % ids.len().max(1)) {
+                    if other != own {
+                        task.insert("id".into(), json!(other));
+                    }
+                }
+            }
+            Fault::SuccessWithoutImage if status.as_deref() == Some("SUCCESS") => {
+                task.remove("imageUrl");
+            }
+            Fault::FailureWithoutReason if status.as_deref() == Some("FAILURE") => {
+                task.remove("failReason");
+            }
+            Fault::NotStartedWithStartTime if status.as_deref() == Some("NOT_START") => {
+                if let Some(submitted) = task.get("submitTime").and_then(Value::as_i64) {
+                    task.insert("startTime".into(), json!(submitted + 1_000));
+                }
+            }
+            Fault::DuplicateCustomIds => {
+                let first = task
+                    .get("buttons")
+                    .and_then(|buttons| buttons.get(0))
+                    .and_then(|button| button.get("customId"))
+                    .cloned();
+                if let Some(first) = first {
+                    each_button(task, |button| {
+                        button.insert("customId".into(), first.clone());
+                    });
+                }
+            }
+            Fault::ForeignCustomIds => each_button(task, |button| {
+                let foreign = button
+                    .get("customId")
+                    .and_then(Value::as_str)
+                    .map(|id| id.trim_start_matches("MJ::").to_owned());
+                if let Some(foreign) = foreign {
+                    button.insert("customId".into(), json!(foreign));
+                }
+            }),
+            _ => {}
+        }
+    }
+}
+
+fn set_if_present(task: &mut Map<String, Value>, name: &str, value: Value) {
+    if let Some(slot) = task.get_mut(name) {
+        *slot = value;
+    }
+}
+
+fn map_times(task: &mut Map<String, Value>, bend: impl Fn(i64) -> Value) {
+    for field in TIME_FIELDS {
+        if let Some(time) = task.get(field).and_then(Value::as_i64) {
+            task.insert(field.into(), bend(time));
+        }
+    }
+}
+
+fn each_button(task: &mut Map<String, Value>, mut bend: impl FnMut(&mut Map<String, Value>)) {
+    if let Some(Value::Array(buttons)) = task.get_mut("buttons") {
+        for button in buttons {
+            if let Value::Object(button) = button {
+                bend(button);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::provider::tasks::seeded_tasks;
+    use axum::body::to_bytes;
+
+    const NOW_MS: i64 = 1_747_133_323_000;
+
+    fn read(response: Response) -> (u16, Option<String>, Vec<u8>) {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let body = runtime
+            .block_on(to_bytes(response.into_body(), usize::MAX))
+            .expect("a body");
+        (status, content_type, body.to_vec())
+    }
+
+    fn bent(fault: Fault) -> Vec<Value> {
+        let tasks = seeded_tasks(NOW_MS);
+        let ids: Vec<String> = tasks
+            .iter()
+            .map(|task| task["id"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let faults = FaultSet::new(&[fault]);
+        tasks
+            .iter()
+            .map(|task| {
+                let (_, _, body) = read(faults.task_answer(task, &ids));
+                serde_json::from_slice(&body).expect("JSON")
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_catalogue_lists_each_fault_once_with_a_unique_name() {
+        let mut names: Vec<&str> = Fault::all().map(Fault::name).collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count);
+        for fault in Fault::all() {
+            assert_eq!(fault.name().parse::<Fault>(), Ok(fault));
+            assert!(!fault.caught_by().is_empty(), "{fault}");
+            assert!(!fault.description().is_empty(), "{fault}");
+            for prefix in fault.caught_by() {
+                assert!(prefix.ends_with("::"), "{prefix}");
+            }
+        }
+        let err = "no-such-fault".parse::<Fault>().unwrap_err();
+        assert!(err.contains("--list-faults"), "{err}");
+    }
+
+    /// The README shows the catalogue as a table; it must say what the code does.
+    #[test]
+    fn the_readme_table_matches_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
+        let readme = std::fs::read_to_string(path).expect("the README");
+        for fault in Fault::all() {
+            let checks: Vec<String> = fault
+                .caught_by()
+                .iter()
+                .map(|check| format!("`{}`", check.trim_end_matches("::")))
+                .collect();
+            let row = format!(
+                "| `{}` | {} | {} |",
+                fault.name(),
+                fault.description(),
+                checks.join(", ")
+            );
+            assert!(readme.contains(&row), "README.md lacks the row\n{row}");
+        }
+    }
+
+    #[test]
+    fn every_body_fault_changes_some_seeded_task() {
+        let clean = seeded_tasks(NOW_MS);
+        for fault in [
+            Fault::StatusOutsideEnum,
+            Fault::ActionOutsideEnum,
+            Fault::LowercaseStatus,
+            Fault::TimeAsString,
+            Fault::TimeAsFloat,
+            Fault::TimePastInt64,
+            Fault::TimeInSeconds,
+            Fault::TimeInMicroseconds,
+            Fault::TimesOutOfOrder,
+            Fault::ButtonMissingField,
+            Fault::ButtonNullField,
+            Fault::ButtonsAsObject,
+            Fault::PropertiesAsString,
+            Fault::ProgressAsNumber,
+            Fault::ProgressWithoutPercent,
+            Fault::IdAsNumber,
+            Fault::WrongId,
+            Fault::SuccessWithoutImage,
+            Fault::FailureWithoutReason,
+            Fault::NotStartedWithStartTime,
+            Fault::DuplicateCustomIds,
+            Fault::ForeignCustomIds,
+        ] {
+            assert_ne!(bent(fault), clean, "{fault} changes nothing");
+        }
+    }
+
+    #[test]
+    fn body_faults_bend_the_way_they_say() {
+        let seconds = bent(Fault::TimeInSeconds);
+        assert!(seconds[0]["submitTime"].as_i64().expect("a time") < 2_000_000_000);
+        let floats = bent(Fault::TimeAsFloat);
+        assert!(floats[0]["submitTime"].is_f64());
+        let past = bent(Fault::TimePastInt64);
+        assert_eq!(past[0]["submitTime"].as_u64(), Some(1 << 63));
+        let wrong = bent(Fault::WrongId);
+        let clean = seeded_tasks(NOW_MS);
+        assert!(wrong
+            .iter()
+            .zip(&clean)
+            .all(|(bent, clean)| bent["id"] != clean["id"]));
+        let out_of_order = bent(Fault::TimesOutOfOrder);
+        let first = &out_of_order[0];
+        assert!(first["startTime"].as_i64() > first["finishTime"].as_i64());
+    }
+
+    #[test]
+    fn answer_faults_change_status_type_and_bytes() {
+        let task = &seeded_tasks(NOW_MS)[0];
+        let ids = vec![task["id"].as_str().unwrap_or_default().to_owned()];
+        let answer = |fault| read(FaultSet::new(&[fault]).task_answer(task, &ids));
+        assert_eq!(answer(Fault::UndocumentedStatus).0, 202);
+        assert_eq!(answer(Fault::KnownTaskNotFound).0, 404);
+        assert_eq!(
+            answer(Fault::WrongContentType).1.as_deref(),
+            Some("text/plain; charset=utf-8")
+        );
+        assert!(answer(Fault::ByteOrderMark)
+            .2
+            .starts_with(&[0xEF, 0xBB, 0xBF]));
+        assert!(serde_json::from_slice::<Value>(&answer(Fault::InvalidJson).2).is_err());
+        let (status, content_type, body) = read(FaultSet::default().task_answer(task, &ids));
+        assert_eq!((status, content_type.as_deref()), (200, Some(JSON)));
+        assert_eq!(&serde_json::from_slice::<Value>(&body).expect("JSON"), task);
+    }
+
+    #[test]
+    fn unknown_id_faults_replace_the_404() {
+        assert!(FaultSet::default().unknown_id_answer().is_none());
+        let answer = |fault| {
+            read(
+                FaultSet::new(&[fault])
+                    .unknown_id_answer()
+                    .expect("an answer"),
+            )
+        };
+        assert_eq!(
+            answer(Fault::UnknownId200Null),
+            (200, Some(JSON.into()), b"null".to_vec())
+        );
+        assert_eq!(answer(Fault::UnknownId200Empty), (200, None, Vec::new()));
+        assert_eq!(answer(Fault::UnknownId204).0, 204);
+        assert_eq!(answer(Fault::UnknownId400).0, 400);
+        assert_eq!(answer(Fault::UnknownId500).0, 500);
+    }
+
+    #[test]
+    fn credential_faults_waive_only_their_case() {
+        let headers = |values: &[&str]| {
+            let mut headers = HeaderMap::new();
+            for value in values {
+                headers.append(
+                    AUTHORIZATION,
+                    HeaderValue::from_str(value).expect("a value"),
+                );
+            }
+            headers
+        };
+        let none = FaultSet::new(&[Fault::NoCredentialAccepted]);
+        assert!(none.waives_credential(&headers(&[])));
+        assert!(!none.waives_credential(&headers(&["Bearer wrong"])));
+        let any = FaultSet::new(&[Fault::AnyKeyAccepted]);
+        assert!(any.waives_credential(&headers(&["Bearer wrong"])));
+        assert!(!any.waives_credential(&headers(&[])));
+        assert!(!any.waives_credential(&headers(&["Bearer "])));
+        let empty = FaultSet::new(&[Fault::EmptyBearerAccepted]);
+        assert!(empty.waives_credential(&headers(&["Bearer "])));
+        assert!(empty.waives_credential(&headers(&["bearer"])));
+        assert!(!empty.waives_credential(&headers(&[])));
+        assert!(!empty.waives_credential(&headers(&["Bearer wrong"])));
+        assert!(!FaultSet::default().waives_credential(&headers(&[])));
+    }
+
+    #[test]
+    fn only_odd_ids_crash() {
+        let faults = FaultSet::new(&[Fault::OddId500]);
+        assert!(!faults.crashes_on("1747132423020537"));
+        assert!(!faults.crashes_on("abc-DEF_9"));
+        for odd in ["a b", "a/b", "..", "%FF", "🦊", "a'b"] {
+            assert!(faults.crashes_on(odd), "{odd}");
+        }
+        assert!(!FaultSet::default().crashes_on("a b"));
+    }
+}

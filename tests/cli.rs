@@ -1,0 +1,290 @@
+//! Bad input to the built binary: each mistake gives exit code 2 and one line on stderr
+//! that names the problem, before any request is sent.
+//!
+//! One trial per mistake, named after it, so a regression points at the input.
+
+use std::io::Read as _;
+use std::path::PathBuf;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+
+/// Exit code of bad input (see the README).
+const USAGE: i32 = 2;
+
+/// A bad input: the arguments after `mjconform`, extra environment, and the words the
+/// one-line error must contain.
+struct Mistake {
+    name: &'static str,
+    args: Vec<String>,
+    env: Vec<(&'static str, String)>,
+    words: Vec<String>,
+}
+
+fn mistake(name: &'static str, args: &[&str], words: &[&str]) -> Mistake {
+    Mistake {
+        name,
+        args: args.iter().map(|arg| arg.to_string()).collect(),
+        env: Vec::new(),
+        words: words.iter().map(|word| word.to_string()).collect(),
+    }
+}
+
+fn main() -> ExitCode {
+    let arguments = mjconform::harness::test_arguments();
+    let files = SpecFiles::write();
+    let refused = refused_url();
+    let mut mistakes = vec![
+        mistake(
+            "malformed_url",
+            &["check", "--target-url", "not a url"],
+            &["use target URL `not a url`", "relative URL"],
+        ),
+        mistake(
+            "empty_url",
+            &["check", "--target-url", ""],
+            &["use target URL"],
+        ),
+        mistake(
+            "ftp_scheme",
+            &["check", "--target-url", "ftp://127.0.0.1/"],
+            &["scheme `ftp` is not http or https"],
+        ),
+        mistake(
+            "file_scheme",
+            &["check", "--target-url", "file:///etc/passwd"],
+            &["scheme `file`"],
+        ),
+        mistake(
+            "no_host",
+            &["check", "--target-url", "http://"],
+            &["use target URL `http://`", "host"],
+        ),
+        mistake(
+            "credentials_in_url",
+            &["check", "--target-url", "http://user:secret@127.0.0.1:9/"],
+            &["credentials in the URL"],
+        ),
+        mistake(
+            "query_in_url",
+            &["check", "--target-url", "http://127.0.0.1:9/?key=1"],
+            &["without a query"],
+        ),
+        mistake(
+            "unreachable_target",
+            &["check", "--target-url", &refused],
+            &["reach the target", "refused"],
+        ),
+        mistake(
+            "missing_spec",
+            &["check", "--spec", "/nonexistent/mjconform/spec.yaml"],
+            &["read spec `/nonexistent/mjconform/spec.yaml`"],
+        ),
+        mistake(
+            "spec_not_yaml",
+            &["check", "--spec", &files.path("garbage.yaml")],
+            &["parse spec", "garbage.yaml"],
+        ),
+        mistake(
+            "spec_without_fetch",
+            &["check", "--spec", &files.path("no-fetch.yaml")],
+            &["find a GET operation for `/mj/task/{id}/fetch`"],
+        ),
+        mistake(
+            "empty_task_id",
+            &["check", "--task-id", ""],
+            &["task id is empty"],
+        ),
+        mistake(
+            "blank_task_id",
+            &["check", "--task-id", "1", "--task-id", "   "],
+            &["task id is empty"],
+        ),
+        mistake(
+            "empty_unknown_id",
+            &["check", "--unknown-id", ""],
+            &["unknown id is empty"],
+        ),
+        mistake("word_timeout", &["check", "--timeout", "soon"], &["`soon`"]),
+        mistake(
+            "zero_timeout",
+            &["check", "--timeout", "0s"],
+            &["above zero"],
+        ),
+        mistake(
+            "negative_connect_timeout",
+            &["check", "--connect-timeout", "-1s"],
+            &["`-1s` must be above zero"],
+        ),
+        mistake(
+            "negative_rate",
+            &["check", "--rate", "-5/s"],
+            &["`-5/s` is not a rate above zero"],
+        ),
+        mistake(
+            "negative_body_cap",
+            &["check", "--max-body", "-1"],
+            &["`-1` is not a size"],
+        ),
+        mistake(
+            "zero_body_cap",
+            &["check", "--max-body", "0"],
+            &["at least one byte"],
+        ),
+        mistake(
+            "word_body_cap",
+            &["check", "--max-body", "lots"],
+            &["`lots` is not a size"],
+        ),
+        mistake(
+            "zero_rate",
+            &["check", "--rate", "0/s"],
+            &["not a rate above zero"],
+        ),
+        mistake("word_rate", &["check", "--rate", "fast"], &["`fast`"]),
+        mistake(
+            "zero_concurrency",
+            &["check", "--concurrency", "0"],
+            &["--concurrency", "0"],
+        ),
+        mistake(
+            "huge_concurrency",
+            &["check", "--concurrency", "100000"],
+            &["--concurrency", "100000"],
+        ),
+        mistake(
+            "word_max_retry_after",
+            &["check", "--max-retry-after", "never"],
+            &["`never`"],
+        ),
+        mistake(
+            "unknown_key_placement",
+            &["check", "--key-placement", "cookie"],
+            &["`cookie`", "header:NAME"],
+        ),
+        mistake(
+            "unknown_flag",
+            &["check", "--frobnicate"],
+            &["--frobnicate"],
+        ),
+        mistake(
+            "flag_without_value",
+            &["check", "--target-url"],
+            &["--target-url"],
+        ),
+        mistake("unknown_command", &["frobnicate"], &["frobnicate"]),
+    ];
+    mistakes.push(Mistake {
+        name: "bad_value_in_environment",
+        args: vec!["check".to_owned()],
+        env: vec![("MJ_TIMEOUT", "whenever".to_owned())],
+        words: vec!["`whenever`".to_owned()],
+    });
+    let trials = mistakes
+        .into_iter()
+        .map(|mistake| Trial::test(mistake.name, move || exits_with_one_line(&mistake)))
+        .collect();
+    let conclusion = libtest_mimic::run(&arguments, trials);
+    drop(files);
+    conclusion.exit_code()
+}
+
+/// The URL of a loopback port that was free a moment ago: connecting is refused.
+fn refused_url() -> String {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .unwrap_or(9);
+    format!("http://127.0.0.1:{port}/")
+}
+
+/// Spec files for the trials, in a temp dir removed at the end.
+struct SpecFiles(PathBuf);
+
+impl SpecFiles {
+    fn write() -> SpecFiles {
+        let dir = std::env::temp_dir().join(format!("mjconform-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("a temp dir");
+        std::fs::write(dir.join("garbage.yaml"), "openapi: [unclosed\n  - : :\n")
+            .expect("write a spec");
+        std::fs::write(
+            dir.join("no-fetch.yaml"),
+            "openapi: 3.0.3\ninfo:\n  title: other\n  version: '1'\npaths:\n  /health:\n    get:\n      responses:\n        '200':\n          description: ok\n",
+        )
+        .expect("write a spec");
+        SpecFiles(dir)
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.0.join(name).to_string_lossy().into_owned()
+    }
+}
+
+impl Drop for SpecFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Runs the binary on the mistake; it must exit 2 with one line on stderr naming it,
+/// nothing on stdout, and within a few seconds (no request is waited for).
+fn exits_with_one_line(mistake: &Mistake) -> Result<(), Failed> {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+    command.args(&mistake.args);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("MJ_") {
+            command.env_remove(name);
+        }
+    }
+    for (name, value) in &mistake.env {
+        command.env(name, value);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().map_err(|err| format!("spawn: {err}"))?;
+    let mut status = None;
+    // Bad input is refused before any network wait: 30 s is a "must not hang" bound.
+    for _ in 0..1_500 {
+        status = child.try_wait().map_err(|err| format!("wait: {err}"))?;
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        return Err("the binary did not exit within 30 s".into());
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = child.stdout.take() {
+        let _ = pipe.read_to_string(&mut stdout);
+    }
+    if let Some(mut pipe) = child.stderr.take() {
+        let _ = pipe.read_to_string(&mut stderr);
+    }
+    let shown = format!(
+        "exit {:?}\nstdout:\n{stdout}\nstderr:\n{stderr}",
+        status.code()
+    );
+    if status.code() != Some(USAGE) {
+        return Err(format!("expected exit code {USAGE}; {shown}").into());
+    }
+    let line = stderr.trim_end();
+    if line.lines().count() != 1 || !line.starts_with("error: failed to ") {
+        return Err(format!("expected one line `error: failed to …`; {shown}").into());
+    }
+    if !stdout.trim().is_empty() {
+        return Err(format!("bad input printed to stdout; {shown}").into());
+    }
+    for word in &mistake.words {
+        if !line.contains(word.as_str()) {
+            return Err(format!("expected `{word}` in the error; {shown}").into());
+        }
+    }
+    Ok(())
+}
