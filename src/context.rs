@@ -106,8 +106,9 @@ pub fn unknown_id_like(task_ids: &[String]) -> String {
     }
 }
 
-/// The case name for a task id: only characters that read well in a trial name.
-fn case_name_for(id: &str, taken: &[Arc<Case>]) -> String {
+/// The case name for a task id, `task_<id>`: only characters that read well in a trial
+/// name. Pass the id through the run's redactor first, so a key given as an id stays out.
+pub fn task_case_name(id: &str) -> String {
     let mut cleaned: String = id
         .chars()
         .map(|c| {
@@ -122,7 +123,12 @@ fn case_name_for(id: &str, taken: &[Arc<Case>]) -> String {
     if cleaned.is_empty() {
         cleaned.push('_');
     }
-    let base = format!("task_{cleaned}");
+    format!("task_{cleaned}")
+}
+
+/// [`task_case_name`], made unique among the cases planned so far.
+fn case_name_for(id: &str, taken: &[Arc<Case>]) -> String {
+    let base = task_case_name(id);
     let mut name = base.clone();
     let mut n = 2;
     while taken.iter().any(|case| case.name == name) {

@@ -27,7 +27,7 @@ use libtest_mimic::{Failed, Trial};
 use crate::checks::task_view::{Slot, TaskView};
 use crate::checks::{excerpt, Finding};
 use crate::client::RequestSpec;
-use crate::context::RunContext;
+use crate::context::{task_case_name, RunContext};
 use crate::exchange::Exchange;
 use crate::harness::Tally;
 use crate::report;
@@ -57,7 +57,10 @@ pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
     plans(context)
         .into_iter()
         .map(|plan| {
-            let name = format!("{FAMILY}::{}", case_name(&plan.id));
+            let name = format!(
+                "{FAMILY}::{}",
+                task_case_name(&context.redactor.redact(&plan.id))
+            );
             let context = Arc::clone(context);
             let tally = Arc::clone(tally);
             Trial::test(name, move || watch(&context, &plan, &tally))
@@ -90,22 +93,6 @@ fn plans(context: &RunContext) -> Vec<WatchPlan> {
         }
     }
     plans
-}
-
-/// The case part of the trial name: characters that read well in a trial name.
-fn case_name(id: &str) -> String {
-    let cleaned: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(48)
-        .collect();
-    format!("task_{cleaned}")
 }
 
 /// What one poll showed, as far as the lifecycle rules care. Values of the wrong type are
@@ -481,7 +468,7 @@ mod tests {
 
     #[test]
     fn case_names_are_clean() {
-        assert_eq!(case_name("1747133330250817"), "task_1747133330250817");
-        assert_eq!(case_name("a b/c"), "task_a_b_c");
+        assert_eq!(task_case_name("1747133330250817"), "task_1747133330250817");
+        assert_eq!(task_case_name("a b/c"), "task_a_b_c");
     }
 }

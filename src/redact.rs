@@ -20,6 +20,7 @@ use regex::{Captures, Regex};
 use serde_json::{Map, Number, Value};
 
 use crate::auth::wrong_key_like;
+use crate::client::encode_path_segment;
 
 /// What a secret becomes in any output.
 pub const SECRET_PLACEHOLDER: &str = "***";
@@ -411,7 +412,9 @@ fn secret_forms(secret: &str) -> Vec<String> {
         variants.push(wrong_key_like(secret));
     }
     for form in variants {
-        let encoded = percent_encode_all(&form);
+        // The form a key takes when a server echoes it inside a URL: every byte outside
+        // the RFC 3986 unreserved set percent-encoded, exactly as a path segment is.
+        let encoded = encode_path_segment(&form);
         // Some servers write percent-escapes in lowercase hex (`%2f`); both are valid.
         let lowercase = lowercase_escapes(&encoded);
         let escaped = json_escape(&form);
@@ -511,20 +514,6 @@ fn mask_pieces(needles: &[String], text: String) -> String {
 fn sort_longest_first(needles: &mut Vec<String>) {
     needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     needles.dedup();
-}
-
-/// Percent-encodes every byte outside the RFC 3986 unreserved set, the form a key takes
-/// when a server echoes it inside a URL.
-fn percent_encode_all(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
-            out.push(byte as char);
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
 }
 
 /// `encoded` with the hex digits of each `%XX` escape in lowercase.
