@@ -145,6 +145,14 @@ fn check(condition: bool, message: impl FnOnce() -> String) -> Result<(), Failed
     }
 }
 
+/// Fails unless `output` holds each of `words`, naming the first one missing.
+fn expect_words(output: &str, words: &[&str]) -> Result<(), Failed> {
+    match words.iter().find(|words| !output.contains(**words)) {
+        Some(missing) => Err(format!("expected `{missing}` in:\n{output}").into()),
+        None => Ok(()),
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // The scripted server
 // ---------------------------------------------------------------------------------------
@@ -620,21 +628,23 @@ fn a_stalled_run_ends_in_bounded_time() -> Result<(), Failed> {
     run.expect_no_panic()?;
     check(run.code == Some(1), || format!("exit {:?}", run.code))?;
     let output = run.output();
-    for words in [
-        "no response headers arrived",
-        "taken as stalled",
-        "no more are sent",
-    ] {
-        check(output.contains(words), || {
-            format!("expected `{words}` in:\n{output}")
-        })?;
-    }
-    // Four requests in flight time out together (1 s + guard), the rest are not sent.
+    expect_words(
+        &output,
+        &[
+            "no response headers arrived",
+            "taken as stalled",
+            "no more are sent",
+        ],
+    )?;
+    // Four requests in flight time out at about the same time (1 s + guard), the rest are
+    // not sent. Timeouts land one by one, though: the permit each frees can start another
+    // request before the streak reaches the limit, so at most `concurrency + limit - 1`
+    // requests (4 + 3 - 1) reach the server, in at most two rounds of timeouts.
     check(run.elapsed < Duration::from_secs(15), || {
         format!("a stalled run took {:?}", run.elapsed)
     })?;
     let sent = server.seen().len();
-    check(sent <= 4, || {
+    check(sent <= 6, || {
         format!("{sent} requests reached a stalled server")
     })
 }
@@ -1352,17 +1362,16 @@ fn a_429_beyond_the_bound_is_an_error_not_a_failure() -> Result<(), Failed> {
     run.expect_no_panic()?;
     check(run.code == Some(1), || format!("exit {:?}", run.code))?;
     let output = run.output();
-    for words in [
-        "ERROR: the check could not run",
-        "failed to get an answer other than 429 Too Many Requests",
-        "longer than --max-retry-after 30 s",
-        " 0 contract failures",
-        "reported as errors, not contract failures",
-    ] {
-        check(output.contains(words), || {
-            format!("expected `{words}` in:\n{output}")
-        })?;
-    }
+    expect_words(
+        &output,
+        &[
+            "ERROR: the check could not run",
+            "failed to get an answer other than 429 Too Many Requests",
+            "longer than --max-retry-after 30 s",
+            " 0 contract failures",
+            "reported as errors, not contract failures",
+        ],
+    )?;
     check(run.elapsed < Duration::from_secs(30), || {
         format!("waited {:?} for an hour-long Retry-After", run.elapsed)
     })
