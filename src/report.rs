@@ -54,15 +54,24 @@ fn is_credential_header(name: &str) -> bool {
         || name.contains("token")
 }
 
+/// Auth schemes shown as they are when they stand alone: a scheme with no token holds no
+/// secret, and it is exactly what a reproduction of "empty bearer accepted" must send.
+const BARE_SCHEMES: [&str; 5] = ["bearer", "basic", "token", "digest", "negotiate"];
+
 /// Keeps a leading auth scheme (`Bearer`, `Basic`) visible, masks the rest.
 fn mask_credential(value: &str) -> String {
+    let is_bare_scheme = |word: &str| BARE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word));
     match value.split_once(' ') {
+        _ if value.trim().is_empty() => value.to_owned(),
+        Some((scheme, rest)) if rest.trim().is_empty() && is_bare_scheme(scheme) => {
+            value.to_owned()
+        }
+        None if is_bare_scheme(value) => value.to_owned(),
         Some((scheme, rest))
             if !rest.trim().is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic()) =>
         {
             format!("{scheme} {SECRET_PLACEHOLDER}")
         }
-        _ if value.trim().is_empty() => value.to_owned(),
         _ => SECRET_PLACEHOLDER.to_owned(),
     }
 }
@@ -189,9 +198,18 @@ mod tests {
     #[test]
     fn raw_authorization_is_masked_whole() {
         assert_eq!(mask_credential("sk-123"), "***");
-        assert_eq!(mask_credential("Bearer "), "***");
+        assert_eq!(mask_credential("secretkey"), "***");
         assert_eq!(mask_credential(""), "");
         assert_eq!(mask_credential("Basic dXNlcg=="), "Basic ***");
+    }
+
+    #[test]
+    fn a_scheme_without_a_token_is_shown_as_sent() {
+        assert_eq!(mask_credential("Bearer"), "Bearer");
+        assert_eq!(mask_credential("bearer "), "bearer ");
+        assert_eq!(mask_credential("Bearer   "), "Bearer   ");
+        assert_eq!(mask_credential("Token"), "Token");
+        assert_eq!(mask_credential("Bearer x"), "Bearer ***");
     }
 
     #[test]
