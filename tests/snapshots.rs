@@ -135,7 +135,12 @@ fn mjconform(args: &[&str], env: Env) -> Result<Output, Failed> {
 /// The command [`mjconform`] runs, for tests that change its directory or environment.
 fn command(args: &[&str], env: Env) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
-    command.arg("check").args(args);
+    // Out of the package root: a run writes fuzz failure reports under its working
+    // directory, and a test run must leave the checkout as it found it.
+    command
+        .arg("check")
+        .args(args)
+        .current_dir(env!("CARGO_TARGET_TMPDIR"));
     for (name, _) in std::env::vars_os() {
         let name = name.to_string_lossy().into_owned();
         if name.starts_with("MJ_") || name.starts_with("INSTA_") || name == "TF_BUILD" {
