@@ -442,7 +442,10 @@ fn child_peak(addr: SocketAddr, extra: &[&str]) -> Result<u64, Failed> {
             command.env_remove(name);
         }
     }
+    // Out of the package root: the run writes fuzz failure reports under its working
+    // directory, and a bench must leave the checkout as it found it.
     let output = command
+        .current_dir(env!("CARGO_TARGET_TMPDIR"))
         .env(CHILD_RUN, "1")
         .args([
             "--target-url",
