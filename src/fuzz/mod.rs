@@ -35,7 +35,7 @@ use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use url::Url;
 
 use crate::auth::ApiKey;
-use crate::checks::Probe;
+use crate::checks::{self, Check, Probe};
 use crate::client::RequestSpec;
 use crate::context::{unknown_id_like, RunContext};
 use crate::errors::RequestError;
@@ -51,7 +51,7 @@ pub use replay::{parse_replay_arg, ReplayCase};
 
 use allowances::Leniency;
 use failure::{Parts, Verdict};
-use properties::{judge, Facts, Judgement};
+use properties::{judge_with, Facts, Judgement};
 
 /// Most requests one property may send while shrinking its failure.
 pub const SHRINK_REQUESTS_PER_PROPERTY: usize = 48;
@@ -70,8 +70,8 @@ const STAND_IN_KEY: &str = "mjconform-key";
 
 type Answer = Arc<Result<Exchange, RequestError>>;
 
-/// Body bytes kept of an answer no schema check reads (see [`Fuzzer::send_and_keep`]).
-const UNCHECKED_BODY_KEPT: usize = crate::client::TRUNCATED_BODY_KEPT;
+/// Body bytes a kept answer holds at most (see [`Fuzzer::send_and_keep`]).
+const SHED_BODY_KEPT: usize = crate::client::TRUNCATED_BODY_KEPT;
 
 /// Requests fuzzing sent, against its caps.
 #[derive(Debug, Default)]
@@ -198,6 +198,8 @@ pub struct Fuzzer {
     failures_root: PathBuf,
     ledger: Arc<Ledger>,
     answers: Mutex<HashMap<RequestSpec, Arc<OnceLock<Answer>>>>,
+    /// The schema check's verdict on each answer whose body was shed once read.
+    schema_verdicts: Mutex<HashMap<RequestSpec, checks::Verdict>>,
     campaigns: [OnceLock<Vec<Record>>; 2],
 }
 
@@ -276,6 +278,7 @@ impl Fuzzer {
                 ..Ledger::default()
             }),
             answers: Mutex::new(HashMap::new()),
+            schema_verdicts: Mutex::new(HashMap::new()),
             campaigns: [OnceLock::new(), OnceLock::new()],
         }))
     }
@@ -380,27 +383,33 @@ impl Fuzzer {
         Some(Arc::new(self.context.answer(case).clone()))
     }
 
-    /// Sends one request and keeps its answer for the run, shedding what no property reads:
-    /// a body the spec documents no schema for (an error status, an undocumented one) is
-    /// read only for its excerpt, so only its first [`UNCHECKED_BODY_KEPT`] bytes are kept.
-    /// Fuzzing keeps every answer until its trials end, and without this a server answering
-    /// each probe with a body just under `--max-body` would cost that body times the number
-    /// of cases.
+    /// Sends one request and keeps its answer for the run, with at most
+    /// [`SHED_BODY_KEPT`] bytes of its body. Fuzzing keeps every answer until its trials end,
+    /// and without this a server answering each probe with a body just under `--max-body`
+    /// would cost that body times the number of cases. The schema check is the one property
+    /// that reads a whole body, so a longer body is judged by it now, the verdict kept in
+    /// `schema_verdicts`, and only an excerpt kept for reports.
     fn send_and_keep(&self, request: &RequestSpec) -> Answer {
         let mut answer = self.context.send(request);
         if let Ok(exchange) = &mut answer {
-            let schema_reads_body = self
-                .context
-                .contract
-                .fetch
-                .documented(exchange.status)
-                .is_some_and(|response| response.media.iter().any(|media| media.schema.is_some()));
-            if !schema_reads_body && exchange.body.len() > UNCHECKED_BODY_KEPT {
-                exchange.body.truncate(UNCHECKED_BODY_KEPT);
+            if exchange.body.len() > SHED_BODY_KEPT {
+                let schema = Check::ResponseSchemaConformance;
+                let verdict = schema.run(&self.context.contract.fetch, &Probe::KnownTask, exchange);
+                self.lock_schema_verdicts().insert(request.clone(), verdict);
+                exchange.body.truncate(SHED_BODY_KEPT);
                 exchange.body.shrink_to_fit();
             }
         }
         Arc::new(answer)
+    }
+
+    fn lock_schema_verdicts(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<RequestSpec, checks::Verdict>> {
+        // A poisoned map still holds whole verdicts: each insert is one call.
+        self.schema_verdicts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Answers every request not answered yet, each once, `--concurrency` at a time.
@@ -532,12 +541,14 @@ impl Fuzzer {
         } else {
             None
         };
-        judge(
+        let schema_verdict = self.lock_schema_verdicts().get(request).cloned();
+        judge_with(
             property,
             &facts,
             answer,
             &self.context.contract.fetch,
             baseline,
+            schema_verdict.as_ref(),
         )
     }
 

@@ -164,6 +164,19 @@ pub fn judge(
     operation: &FetchOperation,
     baseline: Option<&Result<Exchange, RequestError>>,
 ) -> Judgement {
+    judge_with(property, facts, answer, operation, baseline, None)
+}
+
+/// [`judge`], given the schema check's verdict when it was reached before the answer's body
+/// was shed (see `Fuzzer::send_and_keep`): the kept excerpt is not the body it judged.
+pub fn judge_with(
+    property: Property,
+    facts: &Facts,
+    answer: &Result<Exchange, RequestError>,
+    operation: &FetchOperation,
+    baseline: Option<&Result<Exchange, RequestError>>,
+    schema_verdict: Option<&Verdict>,
+) -> Judgement {
     if let Err(RequestError::Build(reason)) = answer {
         return Judgement::NotSendable(reason.clone());
     }
@@ -205,7 +218,11 @@ pub fn judge(
             let Some(check) = property.check() else {
                 return Judgement::NotApplicable;
             };
-            match check.run(operation, &facts.probe(), exchange) {
+            let verdict = match schema_verdict {
+                Some(verdict) if check == Check::ResponseSchemaConformance => verdict.clone(),
+                _ => check.run(operation, &facts.probe(), exchange),
+            };
+            match verdict {
                 Verdict::Pass => Judgement::Pass,
                 Verdict::Fail(findings) => Judgement::Fail(Breach::Answer {
                     check: Some(check),
@@ -288,6 +305,42 @@ mod tests {
             Judgement::NotApplicable
         );
         assert!(run(Property::NotAServerError, &shape, 500).is_failure());
+    }
+
+    #[test]
+    fn a_shed_body_is_judged_by_the_verdict_reached_before_shedding() {
+        let operation = Contract::embedded().fetch;
+        let plain = facts(Domain::Credentials, Some(Validity::Valid), &[]);
+        // What is left of a long, valid task after shedding: not JSON on its own.
+        let shed = Ok(answer(
+            200,
+            Some("application/json"),
+            "{\"id\":\"1\",\"prompt\":\"aaa",
+        ));
+        let property = Property::ResponseSchemaConformance;
+        assert!(judge(property, &plain, &shed, &operation, None).is_failure());
+        let judged = judge_with(
+            property,
+            &plain,
+            &shed,
+            &operation,
+            None,
+            Some(&Verdict::Pass),
+        );
+        assert_eq!(judged, Judgement::Pass);
+        let failed = Verdict::Fail(vec![Finding::at("/status", "enum")]);
+        let judged = judge_with(property, &plain, &shed, &operation, None, Some(&failed));
+        assert!(judged.is_failure());
+        // Other properties never read the whole body, so the verdict does not touch them.
+        let judged = judge_with(
+            Property::NotAServerError,
+            &plain,
+            &shed,
+            &operation,
+            None,
+            Some(&failed),
+        );
+        assert_eq!(judged, Judgement::Pass);
     }
 
     #[test]
