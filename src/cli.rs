@@ -136,9 +136,16 @@ pub const DEFAULT_SEED: u64 = 20_261_128;
 /// Cases per fuzz property by default: small, because fuzzing a paid provider costs money.
 pub const DEFAULT_FUZZ_CASES: u32 = 32;
 
-/// A parser for the options alone, used to validate and to print help.
+// A parser for the options alone, used to validate them and to print their help. (A plain
+// comment, not a doc comment: clap would print a doc comment as the command's description.)
 #[derive(Debug, Parser)]
-#[command(name = "mjconform", no_binary_name = true, disable_help_flag = true)]
+#[command(
+    name = "mjconform check",
+    no_binary_name = true,
+    disable_help_flag = true,
+    about = "Run the conformance suite against --target-url, or the embedded reference provider",
+    override_usage = "mjconform check [OPTIONS] [FILTER]\n       cargo test -- [OPTIONS] [FILTER]"
+)]
 struct RunArgsOnly {
     #[command(flatten)]
     run: RunArgs,
