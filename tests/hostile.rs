@@ -450,6 +450,18 @@ impl Run {
             format!("the run panicked:\n{}", self.output())
         })
     }
+
+    /// The run ended as a run with a failed trial does: no panic, exit code 1.
+    fn expect_failed_trials(&self, what: &str) -> Result<(), Failed> {
+        self.expect_no_panic()?;
+        check(self.code == Some(1), || {
+            format!(
+                "{what}: exit {:?}, expected 1\n{}",
+                self.code,
+                self.output()
+            )
+        })
+    }
 }
 
 /// Runs `mjconform check ARGS` in `cwd`, killing it if it outlives `bound` (then fails).
@@ -625,8 +637,7 @@ fn a_stalled_run_ends_in_bounded_time() -> Result<(), Failed> {
         "1s",
     ];
     let run = run_binary(&args, &dir.0, MUST_NOT_HANG)?;
-    run.expect_no_panic()?;
-    check(run.code == Some(1), || format!("exit {:?}", run.code))?;
+    run.expect_failed_trials("the run")?;
     let output = run.output();
     expect_words(
         &output,
@@ -942,8 +953,7 @@ fn a_redirect_never_carries_the_key() -> Result<(), Failed> {
     for placement in ["bearer", "raw", "header:mj-api-secret"] {
         let args = run_args(&url, &["--key-placement", placement]);
         let run = run_binary(&args, &dir.0, MUST_NOT_HANG)?;
-        run.expect_no_panic()?;
-        check(run.code == Some(1), || format!("exit {:?}", run.code))?;
+        run.expect_failed_trials("the run")?;
         check(run.stdout.contains("status:   30"), || {
             format!("the 3xx is not reported as is:\n{}", run.output())
         })?;
@@ -1249,10 +1259,7 @@ fn broken_bodies_are_named_failures_not_panics() -> Result<(), Failed> {
         });
         let url = server.url();
         let run = run_binary(&run_args(&url, &[]), &dir.0, MUST_NOT_HANG)?;
-        run.expect_no_panic()?;
-        check(run.code == Some(1), || {
-            format!("{what}: exit {:?}", run.code)
-        })?;
+        run.expect_failed_trials(what)?;
         let output = run.output();
         check(output.contains("FAILURE") && output.contains(named), || {
             format!("{what}: expected a FAILURE naming `{named}`:\n{output}")
@@ -1288,10 +1295,7 @@ fn broken_connections_are_errors_not_failures() -> Result<(), Failed> {
     ];
     for (what, url, named) in cases {
         let run = run_binary(&run_args(&url, &[]), &dir.0, MUST_NOT_HANG)?;
-        run.expect_no_panic()?;
-        check(run.code == Some(1), || {
-            format!("{what}: exit {:?}", run.code)
-        })?;
+        run.expect_failed_trials(what)?;
         let output = run.output();
         check(
             output.contains("ERROR: the check could not run") && output.contains(named),
@@ -1363,8 +1367,7 @@ fn a_429_beyond_the_bound_is_an_error_not_a_failure() -> Result<(), Failed> {
     let dir = TempDir::new("429-bound");
     let url = server.url();
     let run = run_binary(&run_args(&url, &[]), &dir.0, MUST_NOT_HANG)?;
-    run.expect_no_panic()?;
-    check(run.code == Some(1), || format!("exit {:?}", run.code))?;
+    run.expect_failed_trials("the run")?;
     let output = run.output();
     expect_words(
         &output,
