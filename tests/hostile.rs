@@ -1388,15 +1388,25 @@ fn the_rate_spaces_requests() -> Result<(), Failed> {
     let server = Hostile::start(|_, head| vec![Act::Send(conforming(head))]);
     let dir = TempDir::new("rate");
     let url = server.url();
-    let run = run_binary(&run_args(&url, &["--rate", "20/s"]), &dir.0, MUST_NOT_HANG)?;
+    // Fuzzing on (8 cases a domain) for about 20 requests: enough that the bound below is
+    // far above what an unlimited run takes (all of them within about 0.05 s).
+    let mut args = run_args(&url, &["--rate", "20/s"]);
+    let fuzz_cases = args.iter().position(|arg| *arg == "--fuzz-cases");
+    if let Some(at) = fuzz_cases {
+        args[at + 1] = "8";
+    }
+    let run = run_binary(&args, &dir.0, MUST_NOT_HANG)?;
     run.expect_no_panic()?;
     let seen = server.seen();
-    check(seen.len() >= 4, || format!("only {} requests", seen.len()))?;
-    // n requests at 20/s span at least (n - 1) / 20 s: a lower bound, never flaky.
+    check(seen.len() >= 12, || format!("only {} requests", seen.len()))?;
+    // n requests at 20/s start at least (n - 1) / 20 s apart. The server sees arrivals, not
+    // starts: on a loaded machine the first connection can arrive late (seen once, with
+    // parallel trials: the span fell just short), so a fixed jitter allowance is taken off.
+    const ARRIVAL_JITTER: Duration = Duration::from_millis(150);
     let span = seen.last().map(|s| s.at).zip(seen.first().map(|s| s.at));
     let span = span.map(|(last, first)| last - first).unwrap_or_default();
     let least = Duration::from_millis(50 * (seen.len() as u64 - 1));
-    check(span >= least.mul_f64(0.95), || {
+    check(span + ARRIVAL_JITTER >= least, || {
         format!("{} requests within {span:?} at 20/s", seen.len())
     })
 }
