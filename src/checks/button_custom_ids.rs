@@ -30,23 +30,30 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
         };
         let pointer = format!("/buttons/{index}/customId");
         if !CUSTOM_ID.matches(id) {
-            findings.push(Finding::at(
-                pointer.clone(),
-                format!(
-                    "customId `{}` is not a Midjourney component id ({})",
-                    excerpt(id, 80),
-                    CUSTOM_ID.describe()
-                ),
-            ));
+            findings.push(
+                Finding::at(
+                    pointer.clone(),
+                    format!(
+                        "customId `{}` is not a Midjourney component id ({})",
+                        excerpt(id, 80),
+                        CUSTOM_ID.describe()
+                    ),
+                )
+                .rule("custom-id")
+                .expected_actual(CUSTOM_ID.describe(), excerpt(id, 80)),
+            );
         }
         if let Some(first) = first_seen.get(id.as_str()) {
-            findings.push(Finding::at(
-                pointer,
-                format!(
-                    "customId `{}` repeats button {first}'s; each button needs its own",
-                    excerpt(id, 80)
-                ),
-            ));
+            findings.push(
+                Finding::at(
+                    pointer,
+                    format!(
+                        "customId `{}` repeats button {first}'s; each button needs its own",
+                        excerpt(id, 80)
+                    ),
+                )
+                .rule("unique-custom-id"),
+            );
         } else {
             first_seen.insert(id, index);
         }

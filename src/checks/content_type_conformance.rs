@@ -22,13 +22,17 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
             "no Content-Type header; the spec documents {} for status {}",
             expected.join(" or "),
             exchange.status
-        ))],
+        ))
+        .rule("content-type")
+        .expected_actual(expected.join(" or "), "(none)")],
         Some(actual) if response.media.iter().any(|media| media.matches(actual)) => Vec::new(),
         Some(actual) => vec![Finding::new(format!(
             "Content-Type `{actual}` is not documented for status {}; expected {}",
             exchange.status,
             expected.join(" or ")
-        ))],
+        ))
+        .rule("content-type")
+        .expected_actual(expected.join(" or "), actual)],
     }
 }
 

@@ -33,17 +33,26 @@ pub(super) fn check(
         } else {
             "task data"
         };
-        findings.push(Finding::new(format!(
-            "{what} got {} with {data}: the server ignored the credential",
-            exchange.status
-        )));
+        findings.push(
+            Finding::new(format!(
+                "{what} got {} with {data}: the server ignored the credential",
+                exchange.status
+            ))
+            .rule(format!("status:{}", exchange.status))
+            .expected_actual("401 or 403", exchange.status.to_string()),
+        );
     } else if !expected.contains(&exchange.status) {
         let expected: Vec<String> = expected.iter().map(u16::to_string).collect();
-        findings.push(Finding::new(format!(
+        let message = format!(
             "{what} got {}, expected {}",
             exchange.status,
             expected.join(" or ")
-        )));
+        );
+        findings.push(Finding::status(
+            exchange.status,
+            expected.join(" or "),
+            message,
+        ));
     }
     findings
 }

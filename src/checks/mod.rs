@@ -50,18 +50,27 @@ pub enum Verdict {
 }
 
 /// One way the answer deviates from the contract.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Besides the line a person reads (`message`), a finding carries the machine-readable parts
+/// that reports and baselines match on: the JSON pointer, the rule it breaks (a schema keyword
+/// such as `type` or `required`, `status:404` for a status, or a semantic rule's name), and
+/// what was expected against what was seen.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Finding {
     /// JSON pointer into the body, when the finding is about one value.
     pub pointer: Option<String>,
+    /// The rule broken, short and stable: what a baseline entry names.
+    pub rule: Option<String>,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
     pub message: String,
 }
 
 impl Finding {
     pub fn new(message: impl Into<String>) -> Self {
         Finding {
-            pointer: None,
             message: message.into(),
+            ..Finding::default()
         }
     }
 
@@ -69,7 +78,33 @@ impl Finding {
         Finding {
             pointer: Some(pointer.into()),
             message: message.into(),
+            ..Finding::default()
         }
+    }
+
+    /// Names the rule the finding breaks.
+    pub fn rule(mut self, rule: impl Into<String>) -> Self {
+        self.rule = Some(rule.into());
+        self
+    }
+
+    /// Records what the contract expected and what the server sent.
+    pub fn expected_actual(
+        mut self,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        self.expected = Some(expected.into());
+        self.actual = Some(actual.into());
+        self
+    }
+
+    /// A finding about the status code: rule `status:<code>`, so a baseline that accepts
+    /// one wrong status does not hide another.
+    pub fn status(status: u16, expected: impl Into<String>, message: impl Into<String>) -> Self {
+        Finding::new(message)
+            .rule(format!("status:{status}"))
+            .expected_actual(expected, status.to_string())
     }
 }
 

@@ -6,10 +6,8 @@ use crate::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     if exchange.is_server_error() {
-        vec![Finding::new(format!(
-            "the server answered {} (a server error)",
-            exchange.status
-        ))]
+        let message = format!("the server answered {} (a server error)", exchange.status);
+        vec![Finding::status(exchange.status, "below 500", message)]
     } else {
         Vec::new()
     }

@@ -16,10 +16,11 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
         404 => " (does this task id exist for this key?)",
         _ => "",
     };
-    vec![Finding::new(format!(
+    let message = format!(
         "a valid request for an existing task got {}, expected a 2xx{hint}",
         exchange.status
-    ))]
+    );
+    vec![Finding::status(exchange.status, "2xx", message)]
 }
 
 #[cfg(test)]

@@ -23,7 +23,9 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
                 excerpt(progress, 40),
                 PROGRESS.describe()
             ),
-        )],
+        )
+        .rule("progress")
+        .expected_actual(PROGRESS.describe(), excerpt(progress, 40))],
         _ => Vec::new(),
     }
 }

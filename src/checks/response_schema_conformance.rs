@@ -26,7 +26,8 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
             return vec![Finding::new(format!(
                 "{problem}; body starts `{}`",
                 excerpt(&String::from_utf8_lossy(&exchange.body), 80)
-            ))]
+            ))
+            .rule("json")]
         }
     };
     schema
@@ -40,6 +41,8 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
                     violation.kind, violation.expected, violation.actual
                 ),
             )
+            .rule(violation.kind.to_string())
+            .expected_actual(violation.expected.clone(), violation.actual.clone())
         })
         .collect()
 }

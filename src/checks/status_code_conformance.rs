@@ -14,11 +14,16 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
         .iter()
         .map(|response| response.status.to_string())
         .collect();
-    vec![Finding::new(format!(
+    let message = format!(
         "status {} is not documented; the spec documents {}",
         exchange.status,
         documented.join(", ")
-    ))]
+    );
+    vec![Finding::status(
+        exchange.status,
+        documented.join(" or "),
+        message,
+    )]
 }
 
 #[cfg(test)]

@@ -25,36 +25,51 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     let mut findings = Vec::new();
     for field in rule.requires {
         match task.field(field) {
-            Slot::Missing => findings.push(Finding::at(
-                format!("/{field}"),
-                format!("a {status} task has no {field}"),
-            )),
-            Slot::Unset => findings.push(Finding::at(
-                format!("/{field}"),
-                format!("a {status} task has {field} unset (`0`, `\"\"` or `null`)"),
-            )),
+            Slot::Missing => findings.push(
+                Finding::at(
+                    format!("/{field}"),
+                    format!("a {status} task has no {field}"),
+                )
+                .rule("status-requires"),
+            ),
+            Slot::Unset => findings.push(
+                Finding::at(
+                    format!("/{field}"),
+                    format!("a {status} task has {field} unset (`0`, `\"\"` or `null`)"),
+                )
+                .rule("status-requires"),
+            ),
             Slot::Set(()) | Slot::Mistyped => {}
         }
     }
     for field in rule.forbids {
         if let Slot::Set(()) = task.field(field) {
             let value = task.raw(field).map(|v| v.to_string()).unwrap_or_default();
-            findings.push(Finding::at(
-                format!("/{field}"),
-                format!(
-                    "a {status} task has {field} {}; it must not be set yet",
-                    excerpt(&value, 40)
-                ),
-            ));
+            findings.push(
+                Finding::at(
+                    format!("/{field}"),
+                    format!(
+                        "a {status} task has {field} {}; it must not be set yet",
+                        excerpt(&value, 40)
+                    ),
+                )
+                .rule("status-forbids"),
+            );
         }
     }
     if let (Some(expected), Slot::Set(progress)) = (rule.progress, task.string("progress")) {
         if let Some(actual) = PROGRESS.parse(progress) {
             if actual != expected {
-                findings.push(Finding::at(
-                    "/progress",
-                    format!("a {status} task has progress `{progress}`, expected `{expected}%`"),
-                ));
+                findings.push(
+                    Finding::at(
+                        "/progress",
+                        format!(
+                            "a {status} task has progress `{progress}`, expected `{expected}%`"
+                        ),
+                    )
+                    .rule("status-progress")
+                    .expected_actual(format!("{expected}%"), progress.to_string()),
+                );
             }
         }
     }

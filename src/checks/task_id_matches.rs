@@ -27,7 +27,9 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
                 excerpt(returned, 80),
                 excerpt(&asked, 80)
             ),
-        )],
+        )
+        .rule("id")
+        .expected_actual(excerpt(&asked, 80), excerpt(returned, 80))],
         Slot::Missing | Slot::Unset | Slot::Mistyped => Vec::new(),
     }
 }

@@ -38,7 +38,9 @@ pub(super) fn check_with(exchange: &Exchange, plausible: impl Fn(i64) -> bool) -
                         "{later} {later_time} is {} ms before {earlier} {earlier_time}; expected {earlier} <= {later}",
                         earlier_time - later_time
                     ),
-                ));
+                )
+                .rule("time-order")
+                .expected_actual(format!("{earlier} <= {later}"), later_time.to_string()));
             }
         }
     }

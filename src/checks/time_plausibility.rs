@@ -24,9 +24,11 @@ pub(super) fn check_at(exchange: &Exchange, now_ms: i64) -> Vec<Finding> {
     TIME_FIELDS
         .iter()
         .filter_map(|field| match task.time(field) {
-            Slot::Set(time) if !EPOCH_MS_WINDOW.contains(time, now_ms) => {
-                Some(Finding::at(format!("/{field}"), implausible(time, now_ms)))
-            }
+            Slot::Set(time) if !EPOCH_MS_WINDOW.contains(time, now_ms) => Some(
+                Finding::at(format!("/{field}"), implausible(time, now_ms))
+                    .rule("epoch-ms")
+                    .expected_actual("epoch milliseconds", time.to_string()),
+            ),
             _ => None,
         })
         .collect()

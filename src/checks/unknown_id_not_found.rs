@@ -22,10 +22,15 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
             excerpt(&String::from_utf8_lossy(&exchange.body), 80)
         )
     };
-    vec![Finding::new(format!(
+    let message = format!(
         "an id that cannot exist got {} with {body}, expected the documented {expected}",
         exchange.status
-    ))]
+    );
+    vec![Finding::status(
+        exchange.status,
+        expected.to_string(),
+        message,
+    )]
 }
 
 #[cfg(test)]
