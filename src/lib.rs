@@ -14,6 +14,7 @@ pub mod exchange;
 pub mod fuzz;
 pub mod harness;
 pub mod lifecycle;
+pub mod outcome;
 pub mod politeness;
 pub mod provider;
 pub mod redact;

@@ -44,6 +44,21 @@ pub fn curl_command(request: &SentRequest, limits: &ClientLimits, redactor: &Red
     redactor.redact(&command)
 }
 
+/// Request headers as reports show them: credentials masked, everything redacted.
+pub fn masked_headers(headers: &[(String, String)], redactor: &Redactor) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_credential_header(name) {
+                mask_credential(value)
+            } else {
+                value.clone()
+            };
+            (name.clone(), redactor.redact(&value))
+        })
+        .collect()
+}
+
 /// Whether a request header can carry a secret; its value is masked whatever it holds.
 fn is_credential_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
