@@ -4,6 +4,7 @@
 //! `ARCHITECTURE.md` for the map of modules.
 
 pub mod auth;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod client;
