@@ -341,6 +341,26 @@ impl RunContext {
         self.politeness.send(|| self.client.get(request)).await
     }
 
+    /// The request of `case` as it is sent, for reports of a case that got no answer.
+    pub fn sent_request(&self, case: &Case) -> crate::exchange::SentRequest {
+        crate::exchange::SentRequest {
+            method: "GET".to_owned(),
+            url: self.client.url_for(&case.request.raw_path),
+            raw_path: case.request.raw_path.clone(),
+            headers: case.request.headers.clone(),
+        }
+    }
+
+    /// Whether some request that carried the run's key got an answer other than 401/403:
+    /// if none did, the credential (or where it goes) is what the server refuses.
+    pub fn key_accepted_somewhere(&self) -> bool {
+        self.key.is_some()
+            && self.cases.iter().any(|case| {
+                case.probe == Probe::KnownTask
+                    && matches!(self.answer(case), Ok(exchange) if !matches!(exchange.status, 401 | 403))
+            })
+    }
+
     /// Requests that went on the wire, 429 retries included.
     pub fn requests_made(&self) -> usize {
         self.politeness.requests_sent()

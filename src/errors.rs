@@ -134,3 +134,10 @@ impl RequestError {
         )
     }
 }
+
+/// TEMPORARY (stub).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("write a report: {0}")]
+    Write(String),
+}

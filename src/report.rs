@@ -173,6 +173,28 @@ pub fn contract_failure(
     out
 }
 
+/// The known deviations of a failed trial, after its new findings: marked as such, each
+/// with the baseline's reason. Empty when there are none.
+pub fn known_deviations(known: &[(Finding, String)], redactor: &Redactor) -> String {
+    if known.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "known deviations (accepted by the baseline, {}):\n",
+        known.len()
+    );
+    for (finding, reason) in known {
+        writeln!(
+            out,
+            "  ~ {} (known: {})",
+            redactor.redact(&finding.to_string()),
+            redactor.redact(reason)
+        )
+        .unwrap();
+    }
+    out
+}
+
 /// The full message of a trial whose check could not run (no answer to judge).
 pub fn run_error(
     check: Check,

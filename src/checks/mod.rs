@@ -234,6 +234,20 @@ impl Check {
         }
     }
 
+    /// Whether the check reads a task in a 2xx body (the semantic checks): on any other
+    /// answer it has nothing to judge.
+    pub fn reads_task_body(self) -> bool {
+        matches!(
+            self,
+            Check::TaskIdMatches
+                | Check::TimePlausibility
+                | Check::TimeOrder
+                | Check::StatusConsistency
+                | Check::ProgressFormat
+                | Check::ButtonCustomIds
+        )
+    }
+
     pub fn run(self, operation: &FetchOperation, probe: &Probe, exchange: &Exchange) -> Verdict {
         let findings = match self {
             Check::NotAServerError => not_a_server_error::check(exchange),
