@@ -351,14 +351,33 @@ impl RunContext {
         }
     }
 
-    /// Whether some request that carried the run's key got an answer other than 401/403:
-    /// if none did, the credential (or where it goes) is what the server refuses.
-    pub fn key_accepted_somewhere(&self) -> bool {
-        self.key.is_some()
-            && self.cases.iter().any(|case| {
-                case.probe == Probe::KnownTask
-                    && matches!(self.answer(case), Ok(exchange) if !matches!(exchange.status, 401 | 403))
-            })
+    /// Why answers to authenticated requests cannot be judged, when the run's own
+    /// credential is the reason they were refused: none was given though the spec requires
+    /// one, or the server refused it on every request that carried it (a wrong key, or the
+    /// key in a place this server does not read). `None` when the key was accepted
+    /// somewhere, so a 401 elsewhere is the server's own deviation.
+    pub fn credential_problem(&self) -> Option<String> {
+        if self.key.is_none() {
+            return self.contract.fetch.requires_auth.then(|| {
+                "no credential was given (--api-key or MJ_API_KEY) and the spec requires one; \
+                 give the key to run this check"
+                    .to_owned()
+            });
+        }
+        let refused = |case: &Arc<Case>| matches!(self.answer(case), Ok(exchange) if matches!(exchange.status, 401 | 403));
+        let keyed: Vec<&Arc<Case>> = self
+            .cases
+            .iter()
+            .filter(|case| matches!(case.probe, Probe::KnownTask | Probe::UnknownTask))
+            .collect();
+        (!keyed.is_empty() && keyed.iter().all(|case| refused(case))).then(|| {
+            format!(
+                "the credential was refused on every request that carried it; check the key, \
+                 and where this server reads it (--key-placement {}; real servers read \
+                 `Authorization: Bearer`, a raw `Authorization` or `mj-api-secret`)",
+                self.placement
+            )
+        })
     }
 
     /// Requests that went on the wire, 429 retries included.

@@ -156,6 +156,11 @@ impl Run {
         self.print_header(&trials);
         self.stop_on_interrupt();
         context.prefetch(&selected_cases(context, &self.arguments, &trials));
+        if context.key.is_some() {
+            if let Some(problem) = context.credential_problem() {
+                eprintln!("mjconform: {problem}");
+            }
+        }
         let conclusion = libtest_mimic::run(&self.arguments, trials);
         let failed = conclusion.has_failed();
         let records = self.recorder.trials();

@@ -48,29 +48,15 @@ fn needs_authenticated_answer(check: Check, probe: &Probe) -> bool {
         )
 }
 
-/// Why the run cannot judge `check` on `case`, when it cannot.
+/// Why the run cannot judge `check` on `case`, when it cannot: the request was refused
+/// because of the run's own credential, not the server's deviation.
 fn cannot_judge(context: &RunContext, case: &Case, check: Check, status: u16) -> Option<String> {
-    if !needs_authenticated_answer(check, &case.probe) {
+    if !needs_authenticated_answer(check, &case.probe) || !matches!(status, 401 | 403) {
         return None;
     }
-    let refused = matches!(status, 401 | 403);
-    if context.key.is_none() && context.contract.fetch.requires_auth {
-        return Some(format!(
-            "no credential was given (--api-key or MJ_API_KEY) and the spec requires one, so the \
-             request got {status}; give the key to run this check"
-        ));
-    }
-    // An unknown id answered 401 while known tasks are answered is the server's deviation;
-    // refused everywhere, it is the run's credential.
-    if refused && check == Check::UnknownIdNotFound && !context.key_accepted_somewhere() {
-        return Some(format!(
-            "the credential was refused ({status}) on every request that carried it, so whether \
-             an unknown id gets its documented answer cannot be seen; check the key and where \
-             this server reads it (--key-placement {})",
-            context.placement
-        ));
-    }
-    None
+    context.credential_problem().map(|problem| {
+        format!("judge an authenticated answer: the request got {status}; {problem}")
+    })
 }
 
 fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Conclusion {

@@ -896,6 +896,21 @@ impl Fuzzer {
 
     /// The body of trial `fuzz::<domain>::<property>`.
     fn trial(&self, domain: Domain, property: Property, scope: Scope<'_>) -> Conclusion {
+        // Ids are fuzzed with the run's credential; when the run's own credential is what the
+        // server refuses, "unknown ids get 404" cannot be seen.
+        if domain == Domain::Ids && property == Property::UnknownIdNotFound {
+            if let Some(problem) = self.context.credential_problem() {
+                return Conclusion::Errored {
+                    message: format!(
+                        "ERROR: the check could not run\ncheck:    {}: {}\nreason:   failed to judge an authenticated answer: {problem}\n",
+                        trial_name(domain, property),
+                        property.purpose()
+                    ),
+                    reason: problem,
+                    exchange: None,
+                };
+            }
+        }
         match self.check_with(domain, property, &|finding| scope.is_known(finding)) {
             PropertyOutcome::Passed(_) => Conclusion::Passed,
             PropertyOutcome::NothingToCheck(reason) => Conclusion::Ignored(reason),
