@@ -116,6 +116,9 @@ impl Run {
         if !arguments.list && !context.target.embedded {
             context.preflight()?;
         }
+        if mode == Mode::CargoTest {
+            context.share_answers_under_nextest();
+        }
         let reports = ReportPlan {
             formats,
             dir: run_args

@@ -22,6 +22,7 @@ pub mod redact;
 pub mod report;
 pub mod reports;
 pub mod rules;
+pub mod shared_answers;
 pub mod snapshot;
 pub mod spec;
 pub mod suite;

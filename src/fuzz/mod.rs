@@ -396,7 +396,7 @@ impl Fuzzer {
     /// that reads a whole body, so a longer body is judged by it now, the verdict kept in
     /// `schema_verdicts`, and only an excerpt kept for reports.
     fn send_and_keep(&self, request: &RequestSpec) -> Answer {
-        let mut answer = self.context.send(request);
+        let mut answer = self.context.send_shared(request);
         if let Ok(exchange) = &mut answer {
             if exchange.body.len() > SHED_BODY_KEPT {
                 let schema = Check::ResponseSchemaConformance;
