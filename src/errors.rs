@@ -111,3 +111,24 @@ impl RequestError {
         )
     }
 }
+
+/// A report could not be written. The run's verdict stands; the harness says which report is
+/// missing.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("create the report directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write the {format} report to {path}: {source}")]
+    Write {
+        format: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("render the {format} report: {message}")]
+    Render { format: String, message: String },
+}

@@ -19,6 +19,7 @@ pub mod politeness;
 pub mod provider;
 pub mod redact;
 pub mod report;
+pub mod reports;
 pub mod rules;
 pub mod snapshot;
 pub mod spec;
