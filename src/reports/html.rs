@@ -202,7 +202,7 @@ impl Page<'_> {
         ] {
             write!(
                 out,
-                "<span><i class=\"cell {}\">{}</i>{}</span>",
+                "<span><i class=\"swatch {}\">{}</i>{}</span>",
                 status.label(),
                 glyph(status),
                 legend(status)

@@ -40,13 +40,13 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
         let mut suite = TestSuite::new("mjconform run");
         suite.add_properties(properties.iter().cloned());
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
-        status.set_message(format!("the run stopped early: {reason}"));
+        status.set_message(xml(&format!("the run stopped early: {reason}")));
         status.set_type("interrupted");
-        status.set_description(format!(
+        status.set_description(xml(&format!(
             "the run stopped early: {reason}\n{} trials were recorded before it stopped; \
              the trials that did not run are not in this report.",
             report.trials.len()
-        ));
+        )));
         let mut case = TestCase::new("run::interrupted", status);
         case.set_classname("run");
         suite.add_test_case(case);
@@ -72,15 +72,15 @@ fn test_case(trial: &TrialRecord) -> TestCase {
         TrialStatus::Ignored => {
             let mut status = TestCaseStatus::skipped();
             if let Some(reason) = &trial.reason {
-                status.set_message(reason.as_str());
+                status.set_message(xml(reason));
             }
             status
         }
     };
-    let mut case = TestCase::new(trial.name.as_str(), status);
-    case.set_classname(trial.check.as_str());
+    let mut case = TestCase::new(xml(&trial.name), status);
+    case.set_classname(xml(&trial.check));
     case.set_time(Duration::from_millis(trial.duration_ms));
-    case.add_property(Property::new("case", trial.case.as_str()));
+    case.add_property(Property::new("case", xml(&trial.case)));
     if !trial.known.is_empty() {
         case.add_property(Property::new(
             "known_deviations",
@@ -102,14 +102,14 @@ fn test_case(trial: &TrialRecord) -> TestCase {
         }
     }
     if !out.is_empty() {
-        case.set_system_out(out);
+        case.set_system_out(xml(&out));
     }
     case
 }
 
 fn non_success(trial: &TrialRecord, kind: NonSuccessKind) -> TestCaseStatus {
     let mut status = TestCaseStatus::non_success(kind);
-    status.set_message(summary(trial));
+    status.set_message(xml(&summary(trial)));
     let ty = match kind {
         NonSuccessKind::Failure => trial
             .findings
@@ -118,8 +118,8 @@ fn non_success(trial: &TrialRecord, kind: NonSuccessKind) -> TestCaseStatus {
             .unwrap_or_else(|| "contract failure".to_owned()),
         NonSuccessKind::Error => "run error".to_owned(),
     };
-    status.set_type(ty);
-    status.set_description(failure_text(trial));
+    status.set_type(xml(&ty));
+    status.set_description(xml(&failure_text(trial)));
     status
 }
 
@@ -128,6 +128,19 @@ fn non_success(trial: &TrialRecord, kind: NonSuccessKind) -> TestCaseStatus {
 fn run_properties(report: &Report) -> Vec<Property> {
     fact_pairs(report)
         .into_iter()
-        .map(|(name, value)| Property::new(name, value))
+        .map(|(name, value)| Property::new(xml(&name), xml(&value)))
+        .collect()
+}
+
+/// `text` with every character XML 1.0 cannot hold replaced by U+FFFD. quick-junit drops
+/// control characters but passes U+FFFE and U+FFFF, which a server can send in a body and
+/// which make the whole document unparseable for every reader.
+fn xml(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\t' | '\n' | '\r' => c,
+            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => '\u{FFFD}',
+            c => c,
+        })
         .collect()
 }
