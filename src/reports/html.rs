@@ -21,7 +21,9 @@ use super::grouping::{by_family, family_title, severity, CheckGroup, FamilyGroup
 use super::json_span;
 use super::text::{fact_pairs, finding_line, summary};
 use super::Report;
-use crate::outcome::{ExchangeRecord, FindingRecord, TrialRecord, TrialStatus};
+use crate::outcome::{
+    ExchangeRecord, FindingRecord, TrialRecord, TrialStatus, RECORD_BODY_EXCERPT,
+};
 
 const STYLE: &str = include_str!("report.css");
 
@@ -101,7 +103,7 @@ impl Page<'_> {
              <p class=\"headline\">{}</p>\n\
              <p class=\"target\">Target: <code>{}</code>{target} · label <code>{}</code> · \
              spec <code>{}</code></p>\n",
-            html(&report.headline()),
+            html(&report.outcome()),
             html(&facts.target_url),
             html(&facts.target_label),
             html(&facts.spec),
@@ -144,18 +146,25 @@ impl Page<'_> {
         out.push_str("</section>\n");
     }
 
-    /// One line per failing check, worst first: the fastest route to the problem.
-    fn what_is_wrong(&self, out: &mut String) {
+    /// The checks with a failing trial: contract failures before run errors, then in run
+    /// order. "What is wrong" and the failures section both list them so.
+    fn failing_checks(&self) -> Vec<&CheckGroup<'_>> {
         let mut failing: Vec<&CheckGroup> = self
             .families
             .iter()
             .flat_map(|family| &family.checks)
             .filter(|check| check.worst().is_failure())
             .collect();
+        failing.sort_by_key(|check| std::cmp::Reverse(severity(check.worst())));
+        failing
+    }
+
+    /// One line per failing check, worst first: the fastest route to the problem.
+    fn what_is_wrong(&self, out: &mut String) {
+        let failing = self.failing_checks();
         if failing.is_empty() {
             return;
         }
-        failing.sort_by_key(|check| std::cmp::Reverse(severity(check.worst())));
         out.push_str("<section id=\"wrong\">\n<h2>What is wrong</h2>\n<ul class=\"wrong\">\n");
         for check in failing.iter().take(MAX_WRONG_CHECKS) {
             let bad: Vec<&&TrialRecord> = check
@@ -313,39 +322,34 @@ impl Page<'_> {
         )
         .unwrap();
         let mut detailed = 0;
-        for family in self.families {
-            for check in &family.checks {
-                let bad: Vec<&TrialRecord> = check
-                    .trials
-                    .iter()
-                    .copied()
-                    .filter(|trial| trial.status.is_failure())
-                    .collect();
-                if bad.is_empty() {
-                    continue;
-                }
-                writeln!(
-                    out,
-                    "<section class=\"check\">\n<h3><code>{}</code> <span class=\"muted\">{} of {} cases: {}</span></h3>",
-                    html(check.check),
-                    bad.len(),
-                    check.trials.len(),
-                    html(bad[0].purpose.trim())
-                )
-                .unwrap();
-                let blocks = bad
-                    .len()
-                    .min(MAX_DETAILED_PER_CHECK)
-                    .min(MAX_DETAILED - detailed);
-                for trial in &bad[..blocks] {
-                    self.failure_block(out, trial, detailed == 0);
-                    detailed += 1;
-                }
-                if blocks < bad.len() {
-                    self.failure_rows(out, &bad[blocks..]);
-                }
-                out.push_str("</section>\n");
+        for check in self.failing_checks() {
+            let bad: Vec<&TrialRecord> = check
+                .trials
+                .iter()
+                .copied()
+                .filter(|trial| trial.status.is_failure())
+                .collect();
+            writeln!(
+                out,
+                "<section class=\"check\">\n<h3><code>{}</code> <span class=\"muted\">{} of {} cases · {}</span></h3>",
+                html(check.check),
+                bad.len(),
+                check.trials.len(),
+                html(bad[0].purpose.trim())
+            )
+            .unwrap();
+            let blocks = bad
+                .len()
+                .min(MAX_DETAILED_PER_CHECK)
+                .min(MAX_DETAILED - detailed);
+            for trial in &bad[..blocks] {
+                self.failure_block(out, trial, detailed == 0);
+                detailed += 1;
             }
+            if blocks < bad.len() {
+                self.failure_rows(out, &bad[blocks..]);
+            }
+            out.push_str("</section>\n");
         }
         out.push_str("</section>\n");
     }
@@ -613,10 +617,11 @@ fn exchange_parts(out: &mut String, exchange: &ExchangeRecord, findings: &[Findi
             out.push_str("<p class=\"muted\">(empty body)</p>\n");
             return;
         }
-        let shown = if excerpt.len() < exchange.body_bytes {
+        // The excerpt is redacted, so its length is no measure of the cut: the record's
+        // limit is.
+        let shown = if exchange.body_bytes > RECORD_BODY_EXCERPT {
             format!(
-                " <span class=\"muted\">(the first {} of {} bytes)</span>",
-                excerpt.len(),
+                " <span class=\"muted\">(the first {RECORD_BODY_EXCERPT} of {} bytes)</span>",
                 exchange.body_bytes
             )
         } else {

@@ -135,6 +135,12 @@ impl Report<'_> {
 
     /// The verdict in one line: what a person reads first in every format.
     pub fn headline(&self) -> String {
+        let verdict = if self.failed() { "FAIL" } else { "PASS" };
+        format!("{verdict}: {}", self.outcome())
+    }
+
+    /// The headline without its verdict word, for pages that show the verdict apart.
+    pub fn outcome(&self) -> String {
         let totals = self.totals;
         let trials = self.trials.len();
         let mut line = if self.failed() {
@@ -152,12 +158,9 @@ impl Report<'_> {
             if parts.is_empty() {
                 parts.push(format!("exit code {}", totals.exit_code));
             }
-            format!("FAIL: {} in {trials} trials", parts.join(" and "))
+            format!("{} in {trials} trials", parts.join(" and "))
         } else {
-            format!(
-                "PASS: {} of {trials} trials passed",
-                totals.passed + totals.known
-            )
+            format!("{} of {trials} trials passed", totals.passed + totals.known)
         };
         let mut asides = Vec::new();
         if totals.known > 0 {
