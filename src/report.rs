@@ -207,10 +207,15 @@ pub fn describe_answer_around(
     // The parts already shown: the excerpt, then each window.
     let mut covered: Vec<std::ops::Range<usize>> = Vec::new();
     covered.push(0..shown);
-    for pointer in pointers {
-        let Some(span) = crate::pointer_span::pointer_span(body, pointer) else {
-            continue;
-        };
+    // In body order, so the windows read top to bottom.
+    let mut spans: Vec<(std::ops::Range<usize>, &str)> = pointers
+        .iter()
+        .filter_map(|pointer| {
+            crate::pointer_span::pointer_span(body, pointer).map(|span| (span, *pointer))
+        })
+        .collect();
+    spans.sort_by_key(|(span, _)| span.start);
+    for (span, pointer) in spans {
         if covered
             .iter()
             .any(|shown| span.start >= shown.start && span.end <= shown.end)
