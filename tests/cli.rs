@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
 
-/// Exit code of bad input (see the README).
+/// Exit code of bad input (see docs/flags.md).
 const USAGE: i32 = 2;
 
 /// A bad input: the arguments after `mjconform`, extra environment, and the words the

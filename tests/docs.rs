@@ -319,7 +319,13 @@ fn is_mock(command: &str) -> bool {
 
 /// Runs the commands of `block` that are run, in order.
 fn run_block(block: &Block, bin_dir: &Path, scratch: &Path) -> Result<Completion, Failed> {
-    std::fs::create_dir_all(scratch)?;
+    std::fs::create_dir_all(scratch.join("spec"))?;
+    // Documents name the repository's spec by its relative path.
+    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
+    for entry in std::fs::read_dir(spec)? {
+        let entry = entry?;
+        std::fs::copy(entry.path(), scratch.join("spec").join(entry.file_name()))?;
+    }
     let mut shell = Shell {
         bin_dir: bin_dir.to_path_buf(),
         scratch: scratch.to_path_buf(),
@@ -336,9 +342,11 @@ fn run_block(block: &Block, bin_dir: &Path, scratch: &Path) -> Result<Completion
             let (name, value) = assignment
                 .split_once('=')
                 .ok_or_else(|| format!("{}: `{command}` is not `export NAME=VALUE`", line.place))?;
-            shell
-                .exports
-                .insert(name.to_owned(), value.trim_matches(['"', '\'']).to_owned());
+            if shell.mock.is_none() && value.contains("https://relay.example/") {
+                shell.start_mock("mjconform mock --port 0")?;
+            }
+            let value = substitute(value.trim_matches(['"', '\'']), shell.mock_url());
+            shell.exports.insert(name.to_owned(), value);
             continue;
         }
         let mut command = substitute(command, shell.mock_url());
