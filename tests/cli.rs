@@ -336,6 +336,10 @@ fn main() -> ExitCode {
             "check_version_prints_the_version",
             check_version_prints_the_version,
         ),
+        Trial::test(
+            "the_mock_prints_a_ready_command_and_stops_on_sigterm",
+            the_mock_prints_a_ready_command_and_stops_on_sigterm,
+        ),
     ]);
     let conclusion = libtest_mimic::run(&arguments, trials);
     drop(files);
@@ -453,6 +457,105 @@ fn check_version_prints_the_version() -> Result<(), Failed> {
             return Err(format!("{args:?}: exit {code:?}\n{stdout}\n{stderr}").into());
         }
     }
+    Ok(())
+}
+
+/// `mjconform mock --port 0`: each id with its kind, a `check it:` command that passes as
+/// printed (with a stable `--target-name`), and a clean exit on SIGTERM.
+#[cfg(unix)]
+fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> {
+    use std::io::BufRead as _;
+    let mut mock = Command::new(env!("CARGO_BIN_EXE_mjconform"))
+        .args([
+            "mock",
+            "--port",
+            "0",
+            "--host",
+            "localhost",
+            "--advance-step",
+            "20ms",
+        ])
+        .env_remove("MJ_API_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("spawn: {err}"))?;
+    let stdout = mock.stdout.take().ok_or("no stdout")?;
+    let mut printed = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        let done = line.starts_with("check it: ");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let stop = |mock: &mut std::process::Child| {
+        let _ = Command::new("kill")
+            .args(["-TERM", &mock.id().to_string()])
+            .status();
+    };
+    let result = (|| -> Result<(), Failed> {
+        let text = printed.join("\n");
+        let ids: Vec<&str> = printed
+            .iter()
+            .filter_map(|line| line.strip_prefix("  "))
+            .filter_map(|line| line.split_once("  "))
+            .map(|(id, _kind)| id.trim())
+            .collect();
+        if ids.len() < 5 || !text.contains("  1747132783114582  IMAGINE SUCCESS") {
+            return Err(format!("no ids with their kinds in:\n{text}").into());
+        }
+        let ready = printed
+            .last()
+            .and_then(|line| line.strip_prefix("check it: "))
+            .ok_or_else(|| format!("no ready command in:\n{text}"))?;
+        if !ready.contains("--target-name mock") || !ids.iter().all(|id| ready.contains(id)) {
+            return Err(format!("the ready command lacks an id or the label: {ready}").into());
+        }
+        let run = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{ready} --watch-interval 20ms --fuzz-cases 0 --snapshots off"
+            ))
+            .stdin(Stdio::null())
+            .output()?;
+        if !run.status.success() {
+            return Err(format!(
+                "`{ready}` failed: {:?}\n{}\n{}",
+                run.status,
+                String::from_utf8_lossy(&run.stdout),
+                String::from_utf8_lossy(&run.stderr)
+            )
+            .into());
+        }
+        Ok(())
+    })();
+    stop(&mut mock);
+    // A hang guard, not a timing assertion: a graceful stop exits 0 at once.
+    let mut status = None;
+    for _ in 0..1_500 {
+        status = mock.try_wait()?;
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Some(status) = status else {
+        let _ = mock.kill();
+        let _ = mock.wait();
+        return Err("the mock did not stop on SIGTERM".into());
+    };
+    result?;
+    if status.code() != Some(0) {
+        return Err(format!("the mock ended with {status:?} on SIGTERM, not a clean exit").into());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> {
     Ok(())
 }
 

@@ -505,6 +505,15 @@ fn main() -> ExitCode {
         "the_convention_reads_documents_as_written",
         convention_self_test,
     ));
+    let links_root = root.clone();
+    trials.push(Trial::test("every_relative_link_resolves", move || {
+        relative_links_resolve(&links_root)
+    }));
+    let complete_root = root.clone();
+    trials.push(Trial::test(
+        "the_repository_is_complete_on_its_own",
+        move || complete_on_its_own(&complete_root),
+    ));
     let conclusion = libtest_mimic::run(&arguments, trials);
     let _ = std::fs::remove_dir_all(&scratch_root);
     conclusion.exit_code()
@@ -556,4 +565,72 @@ fn convention_self_test() -> Result<(), Failed> {
         return Err("port".into());
     }
     Ok(())
+}
+
+/// Every relative link of the README and the docs names a file of the repository.
+fn relative_links_resolve(root: &Path) -> Result<(), Failed> {
+    let mut broken = Vec::new();
+    for path in documents(root) {
+        let text = std::fs::read_to_string(&path)?;
+        let dir = path.parent().unwrap_or(root);
+        for (_, rest) in text
+            .match_indices("](")
+            .map(|(at, _)| ((), &text[at + 2..]))
+        {
+            let Some(end) = rest.find(')') else { continue };
+            let target = &rest[..end];
+            if target.contains("://") || target.starts_with('#') || target.contains(' ') {
+                continue;
+            }
+            let file = target.split('#').next().unwrap_or_default();
+            if !dir.join(file).exists() {
+                broken.push(format!("{}: {target}", path.display()));
+            }
+        }
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("links to nothing:\n{}", broken.join("\n")).into())
+    }
+}
+
+/// A clone has no notes from outside the repository: nothing may send a reader there.
+fn complete_on_its_own(root: &Path) -> Result<(), Failed> {
+    let needle = format!("{}/{}", "shared", "research");
+    let seed = format!("{}/{}", "shared", "seed");
+    let mut found = Vec::new();
+    let mut stack: Vec<PathBuf> = [
+        "README.md",
+        "ARCHITECTURE.md",
+        "CHANGELOG.md",
+        "docs",
+        "src",
+        "spec",
+        "tests",
+        "benches",
+    ]
+    .iter()
+    .map(|name| root.join(name))
+    .collect();
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path)? {
+                stack.push(entry?.path());
+            }
+        } else if let Ok(text) = std::fs::read_to_string(&path) {
+            if text.contains(&needle) || text.contains(&seed) {
+                found.push(path.display().to_string());
+            }
+        }
+    }
+    if found.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "these files point outside the repository:\n{}",
+            found.join("\n")
+        )
+        .into())
+    }
 }
