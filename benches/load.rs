@@ -1,4 +1,4 @@
-//! Figures for the README: the reference provider under load and bad input, and the
+//! Figures for ARCHITECTURE.md (Measurements): the reference provider under load and bad input, and the
 //! harness's peak memory against bodies of growing size.
 //!
 //! `cargo bench --bench load` measures (release build, tens of thousands of requests) and

@@ -1,5 +1,5 @@
 //! Where the API key travels. Real servers read it from different places (see
-//! `shared/research/providers.md`), so the placement is a run option, not a constant.
+//! `docs/providers.md`), so the placement is a run option, not a constant.
 
 use std::fmt;
 use std::str::FromStr;

@@ -6,8 +6,10 @@
 //! serves both.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
+use clap::error::{ContextKind, ContextValue, ErrorKind};
 use clap::{Args, CommandFactory, FromArgMatches, Parser};
 
 use crate::auth::KeyPlacement;
@@ -66,18 +68,20 @@ pub struct RunArgs {
     pub unknown_id: Option<String>,
 
     /// Seed of the property-based fuzzing; the same seed replays the same requests.
-    #[arg(long, env = "MJ_SEED", value_name = "N", default_value_t = DEFAULT_SEED)]
+    #[arg(long, env = "MJ_SEED", value_name = "N", default_value_t = DEFAULT_SEED,
+          value_parser = parse_seed, allow_hyphen_values = true)]
     pub seed: u64,
 
     /// Generated cases per fuzz property (`0` turns fuzzing off). Each case is one request.
-    #[arg(long, env = "MJ_FUZZ_CASES", value_name = "N", default_value_t = DEFAULT_FUZZ_CASES)]
+    #[arg(long, env = "MJ_FUZZ_CASES", value_name = "N", default_value_t = DEFAULT_FUZZ_CASES,
+          value_parser = parse_fuzz_cases, allow_hyphen_values = true)]
     pub fuzz_cases: u32,
 
     /// Replay one fuzz case (the `--fuzz-replay` value a fuzz failure prints) instead of
     /// generating cases: one request, no shrinking.
     #[arg(long, env = "MJ_FUZZ_REPLAY", value_name = "CASE",
           value_parser = crate::fuzz::parse_replay_arg)]
-    pub fuzz_replay: Option<crate::fuzz::ReplayCase>,
+    pub fuzz_replay: Option<crate::fuzz::replay::ReplayArg>,
 
     /// Label of the target in snapshot paths (`snapshots/<label>/`); default: the host.
     #[arg(long, env = "MJ_TARGET_NAME", value_name = "NAME")]
@@ -121,7 +125,7 @@ pub struct RunArgs {
 
     /// Most requests in flight at once.
     #[arg(long, env = "MJ_CONCURRENCY", value_name = "N", default_value_t = 4,
-          value_parser = clap::value_parser!(u32).range(1..=256))]
+          value_parser = parse_concurrency, allow_hyphen_values = true)]
     pub concurrency: u32,
 
     /// Longest `Retry-After` a 429 is honoured for; a longer one is reported instead.
@@ -155,6 +159,60 @@ pub struct RunArgs {
     /// Fail the run when a baseline entry matched nothing (stale) or is past its `until`.
     #[arg(long, env = "MJ_STRICT_BASELINE")]
     pub strict_baseline: bool,
+
+    /// Directory of the fuzz failure reports, one subdirectory per target (default:
+    /// `.mjconform/fuzz-failures/` in the current directory, the package root under cargo).
+    #[arg(long, env = "MJ_FUZZ_DIR", value_name = "DIR")]
+    pub fuzz_dir: Option<PathBuf>,
+
+    /// How the run was started, so the replay commands it prints are the same kind. Not a
+    /// flag: the `mjconform` binary says so with [`Invocation::started_from_cli`].
+    #[arg(skip = Invocation::current())]
+    pub invocation: Invocation,
+}
+
+/// How a run was started: the replay command lines a run prints take the same form, so
+/// they work where the run worked (`cargo test` needs the package; `mjconform` does not).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Invocation {
+    /// `cargo test -- ...`: the `conformance` test binary of the package.
+    #[default]
+    CargoTest,
+    /// `mjconform check ...`, `program` being the binary as it was called.
+    Cli { program: String },
+}
+
+/// Set once by the `mjconform` binary; test binaries leave it unset.
+static STARTED_AS: OnceLock<Invocation> = OnceLock::new();
+
+impl Invocation {
+    /// Records that this process is the `mjconform` binary, called as `program` (its
+    /// `argv[0]`). Later calls are ignored.
+    pub fn started_from_cli(program: &str) {
+        let _ = STARTED_AS.set(Invocation::Cli {
+            program: program.to_owned(),
+        });
+    }
+
+    /// How this process was started: [`Invocation::CargoTest`] unless the binary said
+    /// otherwise.
+    pub fn current() -> Invocation {
+        STARTED_AS.get().cloned().unwrap_or_default()
+    }
+
+    /// The words that start a run of this kind, before its options: `cargo test --test
+    /// conformance --`, or `mjconform check`.
+    pub fn command_prefix(&self) -> Vec<String> {
+        match self {
+            Invocation::CargoTest => ["cargo", "test", "--test", "conformance", "--"]
+                .iter()
+                .map(|word| word.to_string())
+                .collect(),
+            Invocation::Cli { program } => {
+                vec![crate::report::shell_quote(program), "check".to_owned()]
+            }
+        }
+    }
 }
 
 /// The fixed default fuzzing seed: runs are reproducible unless a seed is asked for.
@@ -178,9 +236,9 @@ struct RunArgsOnly {
     run: RunArgs,
 }
 
-/// Long flag names declared by [`RunArgs`], each with whether it takes a value.
-fn run_flags() -> Vec<(String, bool)> {
-    RunArgsOnly::command()
+/// Long flag names declared by `command`, each with whether it takes a value.
+fn long_flags(command: &clap::Command) -> Vec<(String, bool)> {
+    command
         .get_arguments()
         .filter_map(|arg| {
             let long = arg.get_long()?;
@@ -191,24 +249,43 @@ fn run_flags() -> Vec<(String, bool)> {
 
 /// Splits a test binary's arguments into ours and libtest's. The first element (the
 /// program name) goes to libtest's side, which expects it.
+///
+/// A `--flag` neither side knows goes to both: our parser, which runs first, then refuses
+/// it with clap's "did you mean" among our flags (`--taskid` → `--task-id`), and a test
+/// binary that drops our side still has libtest refuse it.
 pub fn split_args<I: IntoIterator<Item = String>>(args: I) -> (Vec<String>, Vec<String>) {
-    let flags = run_flags();
+    let ours_flags = long_flags(&RunArgsOnly::command());
+    let libtest_flags = long_flags(&<libtest_mimic::Arguments as CommandFactory>::command());
     let mut ours = Vec::new();
     let mut theirs = Vec::new();
     let mut args = args.into_iter();
+    if let Some(program) = args.next() {
+        theirs.push(program);
+    }
     while let Some(arg) = args.next() {
-        let name = arg.split('=').next().unwrap_or_default();
-        match flags.iter().find(|(flag, _)| flag == name) {
-            Some((_, takes_value)) => {
-                let inline_value = arg.contains('=');
-                ours.push(arg);
-                if *takes_value && !inline_value {
-                    if let Some(value) = args.next() {
-                        ours.push(value);
-                    }
-                }
+        let name = arg.split('=').next().unwrap_or_default().to_owned();
+        let inline_value = arg.contains('=');
+        let find = |flags: &[(String, bool)]| {
+            flags
+                .iter()
+                .find(|(flag, _)| *flag == name)
+                .map(|(_, takes_value)| *takes_value)
+        };
+        if let Some(takes_value) = find(&ours_flags) {
+            ours.push(arg);
+            if takes_value && !inline_value {
+                ours.extend(args.next());
             }
-            None => theirs.push(arg),
+        } else if let Some(takes_value) = find(&libtest_flags) {
+            theirs.push(arg);
+            if takes_value && !inline_value {
+                theirs.extend(args.next());
+            }
+        } else if name.starts_with("--") && name.len() > 2 {
+            ours.push(arg.clone());
+            theirs.push(arg);
+        } else {
+            theirs.push(arg);
         }
     }
     (ours, theirs)
@@ -216,23 +293,143 @@ pub fn split_args<I: IntoIterator<Item = String>>(args: I) -> (Vec<String>, Vec<
 
 /// Parses our side of the arguments (and the environment) into [`RunArgs`].
 pub fn parse_run_args(ours: &[String]) -> Result<RunArgs, UsageError> {
-    let matches = RunArgsOnly::command()
+    let command = RunArgsOnly::command();
+    refuse_empty_values(&command, ours)?;
+    let matches = command
+        .clone()
         .try_get_matches_from(ours)
-        .map_err(|err| UsageError::Arguments(first_line(&err.to_string())))?;
+        .map_err(|err| UsageError::Arguments(clap_error_line(&err, &command, ours)))?;
     let parsed = RunArgsOnly::from_arg_matches(&matches)
-        .map_err(|err| UsageError::Arguments(first_line(&err.to_string())))?;
-    Ok(parsed.run)
+        .map_err(|err| UsageError::Arguments(clap_error_line(&err, &command, ours)))?;
+    let run = parsed.run;
+    if let Some(conditions) = run.fuzz_replay.as_ref().and_then(|r| r.conditions.as_ref()) {
+        conditions.check(&run).map_err(UsageError::Replay)?;
+    }
+    Ok(run)
 }
 
-/// Clap's messages span several lines with usage hints; bad input gets one line.
+/// Refuses an empty or blank value of any option of `command`, given on the command line
+/// (`--watch ''`, `--task-id 1,,2`) or in its environment variable (`MJ_API_KEY=`): every
+/// option alike, before any is parsed, because an empty value would otherwise be read as
+/// "not given" by some options and as a value by others.
+pub fn refuse_empty_values(command: &clap::Command, given: &[String]) -> Result<(), UsageError> {
+    let options: Vec<&clap::Arg> = command
+        .get_arguments()
+        .filter(|arg| arg.get_long().is_some() && arg.get_action().takes_values())
+        .collect();
+    let long = |arg: &clap::Arg| format!("--{}", arg.get_long().unwrap_or_default());
+    // The fix for an empty item of a list (`1,,2`) is the same as for an empty value.
+    let is_empty = |arg: &clap::Arg, value: &str| {
+        value.trim().is_empty()
+            || arg
+                .get_value_delimiter()
+                .is_some_and(|delimiter| value.split(delimiter).any(|part| part.trim().is_empty()))
+    };
+    let mut words = given.iter();
+    let mut on_command_line = Vec::new();
+    while let Some(word) = words.next() {
+        let (name, inline) = match word.split_once('=') {
+            Some((name, value)) => (name, Some(value.to_owned())),
+            None => (word.as_str(), None),
+        };
+        let Some(arg) = options.iter().find(|arg| long(arg) == name) else {
+            continue;
+        };
+        on_command_line.push(arg.get_id().clone());
+        // A flag without its value is clap's to report.
+        let Some(value) = inline.or_else(|| words.next().cloned()) else {
+            continue;
+        };
+        if is_empty(arg, &value) {
+            return Err(UsageError::EmptyValue {
+                name: long(arg),
+                fix: "give one, or leave the option out",
+            });
+        }
+    }
+    for arg in &options {
+        if on_command_line.contains(arg.get_id()) {
+            continue;
+        }
+        let Some(variable) = arg.get_env() else {
+            continue;
+        };
+        let Some(value) = std::env::var_os(variable) else {
+            continue;
+        };
+        if is_empty(arg, &value.to_string_lossy()) {
+            return Err(UsageError::EmptyValue {
+                name: format!("{} (read as {})", variable.to_string_lossy(), long(arg)),
+                fix: "give one, or unset the variable",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// One line from a clap error, keeping what helps: clap's first line, the possible values,
+/// its "did you mean", and, for a bad value that came from an environment variable, the
+/// variable's name rather than the flag's (`MJ_RATE=abc` is not a `--rate` typo).
+pub fn clap_error_line(err: &clap::Error, command: &clap::Command, given: &[String]) -> String {
+    let line = first_line(&err.to_string());
+    if !matches!(
+        err.kind(),
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation
+    ) {
+        return line;
+    }
+    let Some(ContextValue::String(shown)) = err.get(ContextKind::InvalidArg) else {
+        return line;
+    };
+    let flag = shown.split_whitespace().next().unwrap_or_default();
+    let typed = given
+        .iter()
+        .any(|word| word == flag || word.starts_with(&format!("{flag}=")));
+    let variable = command
+        .get_arguments()
+        .find(|arg| {
+            arg.get_long()
+                .is_some_and(|long| format!("--{long}") == flag)
+        })
+        .and_then(clap::Arg::get_env);
+    match variable {
+        Some(variable) if !typed => line.replace(
+            &format!("'{shown}'"),
+            &format!("{} (read as {flag})", variable.to_string_lossy()),
+        ),
+        _ => line,
+    }
+}
+
+/// Clap's messages span several lines with usage hints; bad input gets one line. The first
+/// line is kept, and so are the hints worth having: `[possible values: ...]` and
+/// `tip: a similar argument exists: '--task-id'`, as "did you mean '--task-id'?".
 pub fn first_line(message: &str) -> String {
-    message
+    let mut lines = message
         .lines()
         .map(str::trim)
-        .find(|line| !line.is_empty())
+        .filter(|line| !line.is_empty());
+    let mut out = lines
+        .next()
         .unwrap_or("invalid arguments")
         .trim_start_matches("error: ")
-        .to_owned()
+        .to_owned();
+    for line in lines {
+        if let Some(values) = line
+            .strip_prefix("[possible values: ")
+            .and_then(|rest| rest.strip_suffix(']'))
+        {
+            out.push_str(&format!(" (possible values: {values})"));
+        } else if let Some(rest) = line
+            .strip_prefix("tip: a similar ")
+            .or_else(|| line.strip_prefix("tip: some similar "))
+        {
+            if let Some((_, names)) = rest.split_once(": ") {
+                out.push_str(&format!("; did you mean {names}?"));
+            }
+        }
+    }
+    out
 }
 
 fn parse_key_placement(value: &str) -> Result<KeyPlacement, String> {
@@ -301,9 +498,53 @@ pub fn parse_size(value: &str) -> Result<usize, String> {
     }
 }
 
+/// A whole number, with a message a person can act on (Rust's own is "invalid digit found
+/// in string"); `hint` says what is expected.
+fn whole_number(value: &str, hint: &str) -> Result<u64, String> {
+    value
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{value}` is not a whole number ({hint})"))
+}
+
+/// `--seed`: any whole number from 0 to 2^64 - 1.
+pub fn parse_seed(value: &str) -> Result<u64, String> {
+    whole_number(value, "a seed is from 0 to 18446744073709551615")
+}
+
+/// `--fuzz-cases`: a whole number; 0 turns fuzzing off.
+pub fn parse_fuzz_cases(value: &str) -> Result<u32, String> {
+    let cases = whole_number(value, "try `32`, or `0` to turn fuzzing off")?;
+    u32::try_from(cases).map_err(|_| format!("`{value}` is too many cases (at most {})", u32::MAX))
+}
+
+/// `mjconform mock --port`: 0 to 65535, 0 picking a free port.
+pub fn parse_port(value: &str) -> Result<u16, String> {
+    let port = whole_number(value, "a port is from 0 to 65535; 0 picks a free one")?;
+    u16::try_from(port)
+        .map_err(|_| format!("`{value}` is not a port (0 to 65535; 0 picks a free one)"))
+}
+
+/// `--concurrency`: from 1 to 256 requests in flight.
+pub fn parse_concurrency(value: &str) -> Result<u32, String> {
+    match whole_number(value, "from 1 to 256")? {
+        n @ 1..=256 => Ok(n as u32),
+        _ => Err(format!("`{value}` is not from 1 to 256")),
+    }
+}
+
 /// Help text for the run options, for `mjconform check --help` and the test binary.
 pub fn run_help() -> String {
     RunArgsOnly::command().render_help().to_string()
+}
+
+/// The libtest options every run also accepts, one line for the end of the help.
+pub const LIBTEST_OPTIONS_NOTE: &str = "libtest options (filters, --exact, --list, --ignored, --test-threads N, --nocapture, --format) are accepted too.";
+
+/// The whole help of `mjconform check` (also `mjconform help check`): the run options and
+/// the libtest ones.
+pub fn check_help() -> String {
+    format!("{}\n{LIBTEST_OPTIONS_NOTE}\n", run_help().trim_end())
 }
 
 #[cfg(test)]
@@ -366,6 +607,82 @@ mod tests {
         assert!(text.contains("soon"), "{text}");
         let err = parse_run_args(&strings(&["--key-placement", "cookie"])).unwrap_err();
         assert!(err.to_string().contains("header:NAME"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_flag_reaches_our_parser_for_its_suggestion() {
+        let (ours, theirs) = split_args(strings(&["bin", "--taskid", "1", "--skip", "x"]));
+        assert_eq!(ours, strings(&["--taskid"]));
+        assert_eq!(theirs, strings(&["bin", "--taskid", "1", "--skip", "x"]));
+        let err = parse_run_args(&ours).unwrap_err().to_string();
+        assert!(err.contains("did you mean '--task-id'?"), "{err}");
+        assert!(!err.contains('\n'), "{err}");
+    }
+
+    #[test]
+    fn clap_hints_stay_on_the_one_line() {
+        let message = "error: invalid value 'recrod' for '--snapshots <MODE>'\n  \
+                       [possible values: compare, record, off]\n\n  tip: a similar value \
+                       exists: 'record'\n\nFor more information, try '--help'.\n";
+        assert_eq!(
+            first_line(message),
+            "invalid value 'recrod' for '--snapshots <MODE>' (possible values: compare, \
+             record, off); did you mean 'record'?"
+        );
+        let err = parse_run_args(&strings(&["--snapshots", "recrod"])).unwrap_err();
+        assert!(err.to_string().contains("did you mean 'record'?"), "{err}");
+    }
+
+    #[test]
+    fn empty_values_are_refused_alike() {
+        for args in [
+            &["--watch", ""][..],
+            &["--watch="],
+            &["--task-id", "1,"],
+            &["--target-name", " "],
+            &["--unknown-id", ""],
+            &["--spec", ""],
+        ] {
+            let err = parse_run_args(&strings(args)).unwrap_err();
+            assert!(
+                matches!(err, UsageError::EmptyValue { .. }),
+                "{args:?}: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbers_get_messages_a_person_can_act_on() {
+        assert_eq!(parse_seed("7").unwrap(), 7);
+        assert!(parse_seed("-1").unwrap_err().contains("from 0 to"));
+        assert_eq!(parse_fuzz_cases("0").unwrap(), 0);
+        assert!(parse_fuzz_cases("abc")
+            .unwrap_err()
+            .contains("`0` to turn fuzzing off"));
+        assert!(parse_fuzz_cases("99999999999")
+            .unwrap_err()
+            .contains("too many"));
+        assert_eq!(parse_concurrency("256").unwrap(), 256);
+        assert!(parse_concurrency("0").is_err());
+        assert_eq!(parse_port("0").unwrap(), 0);
+        assert!(parse_port("70000").is_err());
+    }
+
+    #[test]
+    fn replay_commands_take_the_form_of_the_run() {
+        assert_eq!(
+            Invocation::CargoTest.command_prefix().join(" "),
+            "cargo test --test conformance --"
+        );
+        let cli = Invocation::Cli {
+            program: "./target/debug/mjconform".to_owned(),
+        };
+        assert_eq!(
+            cli.command_prefix().join(" "),
+            "./target/debug/mjconform check"
+        );
+        // Test binaries never say they are the CLI.
+        assert_eq!(Invocation::current(), Invocation::CargoTest);
     }
 
     #[test]

@@ -43,6 +43,16 @@ pub enum UsageError {
     Runtime(std::io::Error),
     #[error("start the reference provider: {0}")]
     Provider(std::io::Error),
+    /// An option or its environment variable was given an empty (or blank) value, which
+    /// would otherwise be silently read as "not given".
+    #[error("use {name}: the value is empty ({fix})")]
+    EmptyValue { name: String, fix: &'static str },
+    /// A `--fuzz-replay` case cannot be replayed under the conditions it was found in.
+    #[error("replay the fuzz case: {0}")]
+    Replay(String),
+    /// `mjconform mock` could not listen where it was asked to.
+    #[error("listen on {addr}: {reason}")]
+    Listen { addr: String, reason: String },
     #[error("{0}")]
     Baseline(#[from] BaselineError),
     #[error("use report options: {0}")]

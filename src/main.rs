@@ -1,20 +1,26 @@
 //! The `mjconform` command: `check` runs the conformance suite, `mock` serves the
 //! reference provider for client developers.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::error::ErrorKind;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use mjconform::cli::{self, Invocation};
 use mjconform::errors::UsageError;
 use mjconform::harness::{self, Mode};
-use mjconform::provider::{self, Fault, ProviderConfig};
+use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
+use mjconform::report::shell_quote;
 
 #[derive(Debug, Parser)]
 #[command(
     name = "mjconform",
     version,
-    about = "Contract tests for the Midjourney-proxy task API"
+    about = "Contract tests for the Midjourney-proxy task API",
+    arg_required_else_help = true,
+    after_help = "Start with `mjconform check` (the suite against the embedded reference provider),\n\
+                  then `mjconform check --target-url URL --task-id ID` with MJ_API_KEY set."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,7 +31,7 @@ struct Cli {
 enum Command {
     /// Run the conformance suite (against --target-url, or the embedded provider).
     /// Takes the same options as `cargo test -- ...`; see `mjconform check --help`.
-    #[command(disable_help_flag = true)]
+    #[command(disable_help_flag = true, disable_version_flag = true)]
     Check {
         #[arg(
             trailing_var_arg = true,
@@ -38,11 +44,13 @@ enum Command {
     /// `--fault`, a provider that breaks it in one named way, to see a check fail.
     Mock {
         /// Port to listen on (0 picks a free one).
-        #[arg(long, default_value_t = 8080)]
+        #[arg(long, default_value_t = 8080, value_parser = cli::parse_port,
+              allow_hyphen_values = true)]
         port: u16,
-        /// Address to bind; loopback unless you mean to share it.
-        #[arg(long, default_value_t = IpAddr::V4(Ipv4Addr::LOCALHOST))]
-        host: IpAddr,
+        /// Address or host name to bind (`127.0.0.1`, `localhost`, `::1`); loopback unless
+        /// you mean to share it.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
         /// The key clients must send as `Authorization: Bearer KEY` (default: generated).
         #[arg(long, env = "MJ_API_KEY", hide_env_values = true)]
         api_key: Option<String>,
@@ -60,22 +68,59 @@ enum Command {
     },
 }
 
+/// The command definition, with `mjconform help check` showing the real options of
+/// `check` (its own parser only collects them for the harness).
+fn command() -> clap::Command {
+    Cli::command().mut_subcommand("check", |check| check.override_help(cli::check_help()))
+}
+
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<String> = std::env::args().collect();
+    let program = args
+        .first()
+        .cloned()
+        .unwrap_or_else(|| "mjconform".to_owned());
+    if args.get(1).map(String::as_str) == Some("mock") {
+        let mock = Cli::command();
+        if let Some(mock) = mock.find_subcommand("mock") {
+            if let Err(err) = cli::refuse_empty_values(mock, &args[2..]) {
+                return harness::usage_exit(&err);
+            }
+        }
+    }
+    let command = command();
+    let parsed = command
+        .clone()
+        .try_get_matches_from(&args)
+        .and_then(|matches| Cli::from_arg_matches(&matches));
+    let cli = match parsed {
         Ok(cli) => cli,
+        Err(err) if err.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            // `mjconform` alone: the usage and the commands, as a usage error.
+            eprint!("{err}");
+            return ExitCode::from(harness::EXIT_USAGE);
+        }
         Err(err) if !err.use_stderr() => {
             // --help and --version
             print!("{err}");
             return ExitCode::SUCCESS;
         }
         Err(err) => {
-            return harness::usage_exit(&UsageError::Arguments(mjconform::cli::first_line(
-                &err.to_string(),
-            )))
+            let given = args.get(1..).unwrap_or_default();
+            let in_mock = command
+                .find_subcommand("mock")
+                .filter(|_| given.first().is_some_and(|word| word == "mock"));
+            let line = cli::clap_error_line(&err, in_mock.unwrap_or(&command), given);
+            return harness::usage_exit(&UsageError::Arguments(line));
         }
     };
     match cli.command {
+        Command::Check { args } if asks_for_version(&args) => {
+            println!("mjconform {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
         Command::Check { args } => {
+            Invocation::started_from_cli(&program);
             let mut full = vec!["mjconform check".to_owned()];
             full.extend(args);
             harness::run(full, Mode::Cli)
@@ -93,8 +138,34 @@ fn main() -> ExitCode {
             faults,
             advance_step,
             list_faults: false,
-        } => serve_mock(SocketAddr::new(host, port), api_key, faults, advance_step),
+        } => {
+            let addr = match provider::server::listen_addr(&host, port) {
+                Ok(addr) => addr,
+                Err(err) => {
+                    return harness::usage_exit(&UsageError::Listen {
+                        addr: format!("{host}:{port}"),
+                        reason: format!(
+                            "`{host}` is not an address or a name that resolves: {err}"
+                        ),
+                    })
+                }
+            };
+            let mock = Mock {
+                program,
+                api_key,
+                faults,
+                advance_step,
+            };
+            serve_mock(addr, mock)
+        }
     }
+}
+
+/// `mjconform check --version` (or `-V`) before any other option: the version, like
+/// `mjconform --version`. Later on the line, `-V` could be a filter or a value.
+fn asks_for_version(args: &[String]) -> bool {
+    args.first()
+        .is_some_and(|arg| arg == "--version" || arg == "-V")
 }
 
 /// `mjconform mock --list-faults`: name, what it does, and which checks must catch it.
@@ -115,62 +186,134 @@ fn print_faults() {
     }
 }
 
-fn serve_mock(
-    addr: SocketAddr,
+/// What `mjconform mock` was asked for.
+struct Mock {
+    /// The binary as it was called, for the ready `check` command it prints.
+    program: String,
     api_key: Option<String>,
     faults: Vec<Fault>,
     advance_step: Duration,
-) -> ExitCode {
+}
+
+/// How long open connections get to finish once a signal arrived.
+const SHUTDOWN_DEADLINE: Duration = Duration::from_millis(300);
+
+fn serve_mock(addr: SocketAddr, mock: Mock) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => return harness::usage_exit(&UsageError::Runtime(err)),
     };
-    runtime.block_on(async {
+    let code = runtime.block_on(async {
         let mut config = ProviderConfig::with_random_key();
-        let generated = api_key.is_none();
-        if let Some(key) = api_key {
-            config.api_key = key;
+        let generated = mock.api_key.is_none();
+        if let Some(key) = &mock.api_key {
+            config.api_key = key.clone();
         }
-        config.advance_step = advance_step;
-        config.faults = faults.clone();
+        config.advance_step = mock.advance_step;
+        config.faults = mock.faults.clone();
         let running = match provider::start(config, addr).await {
             Ok(running) => running,
-            Err(err) => return harness::usage_exit(&UsageError::Provider(err)),
+            Err(err) => {
+                return harness::usage_exit(&UsageError::Listen {
+                    addr: addr.to_string(),
+                    reason: provider::server::listen_problem(&err),
+                })
+            }
         };
-        println!(
-            "mjconform reference provider listening on {}",
-            running.base_url
-        );
-        if generated {
-            println!(
-                "api key: {}  (send it as `Authorization: Bearer <key>`)",
-                running.api_key
-            );
-        } else {
-            println!("api key: the one given (send it as `Authorization: Bearer <key>`)");
-        }
-        println!("task ids:");
-        for id in &running.task_ids {
-            println!("  {id}");
-        }
-        println!(
-            "advancing task (NOT_START to SUCCESS, one stage per {} ms or more, from its first fetch): {}",
-            running.advance_step.as_millis(),
-            running.advancing_task_id
-        );
-        if !faults.is_empty() {
-            let names: Vec<&str> = faults.iter().map(|fault| fault.name()).collect();
-            println!(
-                "faults: {} (this provider breaks the contract on purpose)",
-                names.join(", ")
-            );
-        }
-        println!(
-            "try: curl -H 'Authorization: Bearer <key>' {}mj/task/{}/fetch",
-            running.base_url,
-            running.task_ids.first().map(String::as_str).unwrap_or("ID")
-        );
-        let _ = tokio::signal::ctrl_c().await;
+        print_ready(&running, &mock, generated);
+        interrupted().await;
+        // Dropping the handle starts the graceful shutdown; the runtime's own deadline
+        // below bounds it, so a client holding a connection open cannot keep us alive.
+        drop(running);
         ExitCode::SUCCESS
-    })
+    });
+    runtime.shutdown_timeout(SHUTDOWN_DEADLINE);
+    code
+}
+
+/// What a person needs to use the mock: where it listens, the key, each task id with what
+/// it is, and a `check` command ready to paste.
+fn print_ready(running: &RunningProvider, mock: &Mock, generated: bool) {
+    println!(
+        "mjconform reference provider listening on {}",
+        running.base_url
+    );
+    if generated {
+        println!(
+            "api key: {}  (send it as `Authorization: Bearer <key>`)",
+            running.api_key
+        );
+    } else {
+        println!("api key: the one given (send it as `Authorization: Bearer <key>`)");
+    }
+    println!("task ids:");
+    let width = running.task_ids.iter().map(String::len).max().unwrap_or(0);
+    for (id, kind) in running.task_ids.iter().zip(&running.task_kinds) {
+        println!("  {id:width$}  {kind}");
+    }
+    println!(
+        "advancing task (NOT_START to SUCCESS, one stage per {} ms or more, from its first fetch): {}",
+        running.advance_step.as_millis(),
+        running.advancing_task_id
+    );
+    if !mock.faults.is_empty() {
+        let names: Vec<&str> = mock.faults.iter().map(|fault| fault.name()).collect();
+        println!(
+            "faults: {} (this provider breaks the contract on purpose)",
+            names.join(", ")
+        );
+    }
+    // A generated key is no secret (it lives as long as this process, on loopback), so the
+    // commands carry it; a given one stays in the variable.
+    let header_key = if generated {
+        running.api_key.clone()
+    } else {
+        "$MJ_API_KEY".to_owned()
+    };
+    println!(
+        "try: curl -H \"Authorization: Bearer {header_key}\" {}mj/task/{}/fetch",
+        running.base_url,
+        running.task_ids.first().map(String::as_str).unwrap_or("ID")
+    );
+    let mut check = Vec::new();
+    if generated {
+        check.push(format!("MJ_API_KEY={}", shell_quote(&running.api_key)));
+    }
+    check.push(shell_quote(&mock.program));
+    check.push("check".to_owned());
+    check.push(format!("--target-url {}", running.base_url));
+    // A fixed label: with `--port 0` each run would otherwise get its own snapshot
+    // directory (the default label is the host and port).
+    check.push("--target-name mock".to_owned());
+    check.push(format!(
+        "--task-id {}",
+        shell_quote(&running.task_ids.join(","))
+    ));
+    check.push(format!(
+        "--watch {}",
+        shell_quote(&running.advancing_task_id)
+    ));
+    let note = if generated {
+        ""
+    } else {
+        "  (with MJ_API_KEY set to the key given)"
+    };
+    println!("check it: {}{note}", check.join(" "));
+}
+
+/// Until SIGINT (Ctrl-C) or, on Unix, SIGTERM (what `kill`, CI runners and container
+/// engines send).
+async fn interrupted() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        if let Ok(mut terminate) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = terminate.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }

@@ -138,6 +138,8 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
 /// volatile values too. Cheap to clone; built once per run.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
+    /// The secrets as given (not blank), for [`Redactor::name_secrets`].
+    secrets: Vec<String>,
     /// Every form of every secret, longest first so a longer form wins over its prefix.
     needles: Vec<String>,
     /// Literal values of this run that differ between runs, each with its placeholder,
@@ -157,6 +159,9 @@ impl RedactorBuilder {
     /// Adds a secret, in all the forms [`Redactor::new`] knows.
     pub fn with_secret(mut self, secret: &str) -> Self {
         self.redactor.needles.extend(secret_forms(secret));
+        if !secret.trim().is_empty() {
+            self.redactor.secrets.push(secret.to_owned());
+        }
         self
     }
 
@@ -202,12 +207,18 @@ impl Redactor {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        let mut needles: Vec<String> = secrets
+        let secrets: Vec<String> = secrets
             .into_iter()
-            .flat_map(|secret| secret_forms(secret.as_ref()))
+            .map(|secret| secret.as_ref().to_owned())
+            .filter(|secret| !secret.trim().is_empty())
+            .collect();
+        let mut needles: Vec<String> = secrets
+            .iter()
+            .flat_map(|secret| secret_forms(secret))
             .collect();
         sort_longest_first(&mut needles);
         Redactor {
+            secrets,
             needles,
             literals: Vec::new(),
             active: false,
@@ -219,11 +230,33 @@ impl Redactor {
     pub fn for_snapshots(&self) -> RedactorBuilder {
         RedactorBuilder {
             redactor: Redactor {
+                secrets: self.secrets.clone(),
                 needles: self.needles.clone(),
                 literals: self.literals.clone(),
                 active: true,
             },
         }
+    }
+
+    /// `text` with each secret as given replaced by `whole`, and each secret's wrong-key form
+    /// ([`wrong_key_like`], which mjconform sends as a key that must be refused) by
+    /// `shifted`: for reproductions that name the key (`$MJ_API_KEY`) instead of hiding it.
+    /// Anything else, pieces of a secret included, is left for [`Redactor::redact`].
+    pub fn name_secrets(&self, text: &str, whole: &str, shifted: &str) -> String {
+        let mut forms: Vec<(String, &str)> = Vec::new();
+        for secret in &self.secrets {
+            forms.push((secret.clone(), whole));
+            let wrong = wrong_key_like(secret);
+            if wrong != *secret {
+                forms.push((wrong, shifted));
+            }
+        }
+        forms.sort_by_key(|(form, _)| std::cmp::Reverse(form.len()));
+        let mut out = text.to_owned();
+        for (form, name) in forms {
+            out = out.replace(&form, name);
+        }
+        out
     }
 
     /// Whether this redactor replaces volatile values as well as secrets.

@@ -24,8 +24,10 @@ const RELEVANT_HEADERS: [&str; 8] = [
 /// How much of a body a report shows.
 pub const BODY_EXCERPT_BYTES: usize = 1024;
 
-/// The request as a curl command a person can paste. Credentials are printed as `***`
-/// (through the redactor, and by header name as a second guard). `--path-as-is` keeps
+/// The request as a curl command a person can paste and run. A credential header names the
+/// key as `$MJ_API_KEY` (the variable, never the value), so the command reproduces the
+/// failure once the variable is set; a credential that holds no secret (a generated wrong
+/// key of a run without a key, a fuzzed text token) is shown as sent. `--path-as-is` keeps
 /// curl from rewriting the path, so the server gets the same bytes.
 pub fn curl_command(request: &SentRequest, limits: &ClientLimits, redactor: &Redactor) -> String {
     let mut command = format!(
@@ -34,32 +36,28 @@ pub fn curl_command(request: &SentRequest, limits: &ClientLimits, redactor: &Red
         shell_quote(&request.url)
     );
     for (name, value) in &request.headers {
-        let value = if is_credential_header(name) {
-            mask_credential(value)
+        let header = format!("{name}: {value}");
+        let word = if is_credential_header(name) {
+            credential_word(&header, redactor)
         } else {
-            value.clone()
+            shell_quote(&header)
         };
-        write!(command, " -H {}", shell_quote(&format!("{name}: {value}"))).unwrap();
+        write!(command, " -H {word}").unwrap();
     }
+    // A second guard: whatever a header held, no secret leaves this function.
     redactor.redact(&command)
 }
 
-/// Request headers as reports show them: credentials masked, everything redacted.
+/// Request headers as reports show them: the key (and what is derived from it) redacted; a
+/// credential that holds no secret is shown as sent, since it is what reproduces the case.
 pub fn masked_headers(headers: &[(String, String)], redactor: &Redactor) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(name, value)| {
-            let value = if is_credential_header(name) {
-                mask_credential(value)
-            } else {
-                value.clone()
-            };
-            (name.clone(), redactor.redact(&value))
-        })
+        .map(|(name, value)| (name.clone(), redactor.redact(value)))
         .collect()
 }
 
-/// Whether a request header can carry a secret; its value is masked whatever it holds.
+/// Whether a request header can carry a secret.
 fn is_credential_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
     name == "authorization"
@@ -69,26 +67,87 @@ fn is_credential_header(name: &str) -> bool {
         || name.contains("token")
 }
 
-/// Auth schemes shown as they are when they stand alone: a scheme with no token holds no
-/// secret, and it is exactly what a reproduction of "empty bearer accepted" must send.
-const BARE_SCHEMES: [&str; 5] = ["bearer", "basic", "token", "digest", "negotiate"];
+/// The shell variable reproductions read the key from.
+pub const KEY_VARIABLE: &str = "MJ_API_KEY";
 
-/// Keeps a leading auth scheme (`Bearer`, `Basic`) visible, masks the rest.
-fn mask_credential(value: &str) -> String {
-    let is_bare_scheme = |word: &str| BARE_SCHEMES.iter().any(|s| s.eq_ignore_ascii_case(word));
-    match value.split_once(' ') {
-        _ if value.trim().is_empty() => value.to_owned(),
-        Some((scheme, rest)) if rest.trim().is_empty() && is_bare_scheme(scheme) => {
-            value.to_owned()
+/// Where [`Redactor::name_secrets`] found the key and its wrong-key form; never in a header.
+const KEY_MARK: &str = "\u{0}key\u{0}";
+const WRONG_KEY_MARK: &str = "\u{0}wrong-key\u{0}";
+
+/// A credential header as one shell word that rebuilds what was sent from `$MJ_API_KEY`:
+/// the key itself, the wrong key mjconform derives from it (`auth::wrong_key_like`: every
+/// letter and digit one step on, which `tr` redoes), and the symbolic forms of fuzzed
+/// credentials (`***` the key, `***[..5]` its first five characters, `{a × 300}` a run).
+/// Double-quoted when it expands the variable, single-quoted when it holds no secret.
+fn credential_word(header: &str, redactor: &Redactor) -> String {
+    let named = redactor.name_secrets(header, KEY_MARK, WRONG_KEY_MARK);
+    let key = format!("${KEY_VARIABLE}");
+    let mut word = String::new();
+    let mut expands = false;
+    let mut rest = named.as_str();
+    while let Some(c) = rest.chars().next() {
+        let (piece, used) = if let Some(after) = rest.strip_prefix(KEY_MARK) {
+            (Some(key.clone()), rest.len() - after.len())
+        } else if let Some(after) = rest.strip_prefix(WRONG_KEY_MARK) {
+            (
+                Some(format!(
+                    "$(printf %s \"{key}\" | tr a-zA-Z0-9 b-zaB-ZA1-90)"
+                )),
+                rest.len() - after.len(),
+            )
+        } else if let Some((n, used)) = cut_of_key(rest) {
+            (Some(format!("$(printf %.{n}s \"{key}\")")), used)
+        } else if let Some(after) = rest.strip_prefix(SECRET_PLACEHOLDER) {
+            (Some(key.clone()), rest.len() - after.len())
+        } else if let Some((unit, count, used)) = run_of(rest) {
+            (
+                Some(format!("$(printf %{count}s '' | tr ' ' '{unit}')")),
+                used,
+            )
+        } else {
+            (None, c.len_utf8())
+        };
+        match piece {
+            Some(piece) => {
+                expands = true;
+                word.push_str(&piece);
+            }
+            None => {
+                if matches!(c, '"' | '\\' | '$' | '`') {
+                    word.push('\\');
+                }
+                word.push(c);
+            }
         }
-        None if is_bare_scheme(value) => value.to_owned(),
-        Some((scheme, rest))
-            if !rest.trim().is_empty() && scheme.chars().all(|c| c.is_ascii_alphabetic()) =>
-        {
-            format!("{scheme} {SECRET_PLACEHOLDER}")
-        }
-        _ => SECRET_PLACEHOLDER.to_owned(),
+        rest = &rest[used..];
     }
+    if expands {
+        format!("\"{word}\"")
+    } else {
+        shell_quote(header)
+    }
+}
+
+/// `***[..N]` at the start of `text`: the first N characters of the key.
+fn cut_of_key(text: &str) -> Option<(usize, usize)> {
+    let digits = text.strip_prefix(SECRET_PLACEHOLDER)?.strip_prefix("[..")?;
+    let end = digits.find(']')?;
+    let n = digits[..end].parse().ok()?;
+    Some((n, SECRET_PLACEHOLDER.len() + 3 + end + 1))
+}
+
+/// `{a × 300}` at the start of `text`: one character repeated, as fuzzed credentials
+/// are shown. Only characters `tr` takes as themselves inside single quotes qualify.
+fn run_of(text: &str) -> Option<(char, usize, usize)> {
+    let inner = text.strip_prefix('{')?;
+    let mut chars = inner.chars();
+    let unit = chars.next()?;
+    let after = chars.as_str().strip_prefix(" × ")?;
+    let end = after.find('}')?;
+    let count: usize = after[..end].parse().ok()?;
+    let plain = unit.is_ascii_graphic() && !matches!(unit, '\'' | '\\' | '-' | '[');
+    let used = text.len() - after.len() + end + 1;
+    (plain || unit == ' ').then_some((unit, count, used))
 }
 
 /// POSIX shell single-quoting.
@@ -105,6 +164,20 @@ pub fn shell_quote(text: &str) -> String {
 
 /// The answer's status line, relevant headers and a capped body excerpt.
 pub fn describe_answer(exchange: &Exchange, redactor: &Redactor) -> String {
+    describe_answer_around(exchange, redactor, &[])
+}
+
+/// Bytes shown either side of a finding's value in a long body.
+pub const CONTEXT_BYTES: usize = 200;
+
+/// [`describe_answer`], and for a body longer than the excerpt, the part around each of
+/// `pointers` (the findings' JSON pointers) that the excerpt does not show: a finding about
+/// `/buttons/40/customId` is useless next to the first kilobyte alone.
+pub fn describe_answer_around(
+    exchange: &Exchange,
+    redactor: &Redactor,
+    pointers: &[&str],
+) -> String {
     let mut out = String::new();
     writeln!(
         out,
@@ -118,34 +191,99 @@ pub fn describe_answer(exchange: &Exchange, redactor: &Redactor) -> String {
             writeln!(out, "header:   {name}: {}", redactor.redact(value)).unwrap();
         }
     }
-    let shown = exchange.body.len().min(BODY_EXCERPT_BYTES);
-    let excerpt = redactor.redact_bytes(&exchange.body[..shown]);
+    let body = &exchange.body;
+    let shown = floor_char_boundary(body, body.len().min(BODY_EXCERPT_BYTES));
     let mut note = Vec::new();
     if exchange.body_truncated {
         note.push(format!(
             "first {shown} bytes; the body is longer than the {}-byte cap and reading stopped there",
             exchange.body_cap
         ));
-    } else if shown < exchange.body.len() {
-        note.push(format!(
-            "first {shown} of {} bytes read",
-            exchange.body.len()
-        ));
+    } else if shown < body.len() {
+        note.push(format!("first {shown} of {} bytes read", body.len()));
     }
     let note = if note.is_empty() {
         String::new()
     } else {
         format!(" ({})", note.join("; "))
     };
-    if exchange.body.is_empty() {
+    if body.is_empty() {
         writeln!(out, "body:     (empty)").unwrap();
-    } else {
-        writeln!(out, "body{note}:").unwrap();
-        for line in excerpt.lines() {
-            writeln!(out, "  | {line}").unwrap();
+        return out;
+    }
+    writeln!(out, "body{note}:").unwrap();
+    write_excerpt(&mut out, &redactor.redact_bytes(&body[..shown]));
+    // The parts already shown: the excerpt, then each window.
+    let mut covered: Vec<std::ops::Range<usize>> = Vec::new();
+    covered.push(0..shown);
+    // In body order, so the windows read top to bottom.
+    let mut spans: Vec<(std::ops::Range<usize>, &str)> = pointers
+        .iter()
+        .filter_map(|pointer| {
+            crate::pointer_span::pointer_span(body, pointer).map(|span| (span, *pointer))
+        })
+        .collect();
+    spans.sort_by_key(|(span, _)| span.start);
+    for (span, pointer) in spans {
+        if covered
+            .iter()
+            .any(|shown| span.start >= shown.start && span.end <= shown.end)
+        {
+            continue;
         }
+        let start = ceil_char_boundary(body, span.start.saturating_sub(CONTEXT_BYTES));
+        let end = floor_char_boundary(
+            body,
+            (span.end + CONTEXT_BYTES)
+                .min(start + BODY_EXCERPT_BYTES)
+                .min(body.len()),
+        );
+        if start >= end {
+            continue;
+        }
+        writeln!(
+            out,
+            "body bytes {start}..{end} of {}, around {pointer}:",
+            body.len()
+        )
+        .unwrap();
+        write_excerpt(&mut out, &redactor.redact_bytes(&body[start..end]));
+        covered.push(start..end);
     }
     out
+}
+
+fn write_excerpt(out: &mut String, excerpt: &str) {
+    for line in excerpt.lines() {
+        writeln!(out, "  | {line}").unwrap();
+    }
+}
+
+/// The largest index at most `at` that does not split a UTF-8 sequence (bodies are bytes;
+/// a cut through a character would show as a replacement character).
+fn floor_char_boundary(body: &[u8], at: usize) -> usize {
+    let mut at = at.min(body.len());
+    while at > 0 && at < body.len() && (body[at] & 0xC0) == 0x80 {
+        at -= 1;
+    }
+    at
+}
+
+/// The smallest index at least `at` that does not split a UTF-8 sequence.
+fn ceil_char_boundary(body: &[u8], at: usize) -> usize {
+    let mut at = at.min(body.len());
+    while at < body.len() && (body[at] & 0xC0) == 0x80 {
+        at += 1;
+    }
+    at
+}
+
+/// The pointers of `findings`, for [`describe_answer_around`].
+pub fn pointers_of(findings: &[Finding]) -> Vec<&str> {
+    findings
+        .iter()
+        .filter_map(|finding| finding.pointer.as_deref())
+        .collect()
 }
 
 /// The full message of a failed trial: the server broke the contract.
@@ -165,7 +303,11 @@ pub fn contract_failure(
         curl_command(&exchange.request, limits, redactor)
     )
     .unwrap();
-    out.push_str(&describe_answer(exchange, redactor));
+    out.push_str(&describe_answer_around(
+        exchange,
+        redactor,
+        &pointers_of(findings),
+    ));
     writeln!(out, "findings:").unwrap();
     for finding in findings {
         writeln!(out, "  - {}", redactor.redact(&finding.to_string())).unwrap();
@@ -217,36 +359,86 @@ mod tests {
     use crate::exchange::fixtures::answer;
 
     #[test]
-    fn curl_masks_every_credential_form() {
+    fn curl_names_the_key_by_its_variable() {
         let redactor = Redactor::new(["sk-live-123"]);
         let mut request = answer(200, None, "").request;
         request.headers = vec![
             ("authorization".into(), "Bearer sk-live-123".into()),
-            ("mj-api-secret".into(), "other-secret".into()),
+            ("mj-api-secret".into(), "sk-live-123".into()),
+            ("accept".into(), "application/json".into()),
         ];
         let curl = curl_command(&request, &ClientLimits::default(), &redactor);
         assert_eq!(
             curl,
             "curl -sS -i --path-as-is --max-time 10 http://127.0.0.1:1/mj/task/1/fetch \
-             -H 'authorization: Bearer ***' -H 'mj-api-secret: ***'"
+             -H \"authorization: Bearer $MJ_API_KEY\" -H \"mj-api-secret: $MJ_API_KEY\" \
+             -H 'accept: application/json'"
         );
     }
 
-    #[test]
-    fn raw_authorization_is_masked_whole() {
-        assert_eq!(mask_credential("sk-123"), "***");
-        assert_eq!(mask_credential("secretkey"), "***");
-        assert_eq!(mask_credential(""), "");
-        assert_eq!(mask_credential("Basic dXNlcg=="), "Basic ***");
+    /// Runs `word` through sh with `MJ_API_KEY` set, as a person pasting the line would.
+    fn sh_expands(word: &str, key: &str) -> String {
+        let output = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!("printf %s {word}"))
+            .env("MJ_API_KEY", key)
+            .output()
+            .expect("sh runs");
+        String::from_utf8(output.stdout).expect("UTF-8")
     }
 
     #[test]
-    fn a_scheme_without_a_token_is_shown_as_sent() {
-        assert_eq!(mask_credential("Bearer"), "Bearer");
-        assert_eq!(mask_credential("bearer "), "bearer ");
-        assert_eq!(mask_credential("Bearer   "), "Bearer   ");
-        assert_eq!(mask_credential("Token"), "Token");
-        assert_eq!(mask_credential("Bearer x"), "Bearer ***");
+    fn every_credential_form_rebuilds_what_was_sent() {
+        let key = "sk-live-123";
+        let redactor = Redactor::new([key]);
+        let wrong = crate::auth::wrong_key_like(key);
+        for (sent, shown) in [
+            (
+                format!("authorization: Bearer {key}"),
+                format!("authorization: Bearer {key}"),
+            ),
+            (
+                format!("authorization: Bearer {wrong}"),
+                format!("authorization: Bearer {wrong}"),
+            ),
+            (
+                "authorization: Bearer ***[..5]".to_owned(),
+                "authorization: Bearer sk-li".to_owned(),
+            ),
+            (
+                "authorization: x***".to_owned(),
+                format!("authorization: x{key}"),
+            ),
+            (
+                "authorization: {a × 40}".to_owned(),
+                format!("authorization: {}", "a".repeat(40)),
+            ),
+            (
+                "authorization: Bearer ".to_owned(),
+                "authorization: Bearer ".to_owned(),
+            ),
+            (
+                "authorization: it's \"$x\"".to_owned(),
+                "authorization: it's \"$x\"".to_owned(),
+            ),
+        ] {
+            let word = credential_word(&sent, &redactor);
+            assert!(!redactor.leaks(&word), "{word}");
+            assert_eq!(sh_expands(&word, key), shown, "{sent} as {word}");
+        }
+    }
+
+    #[test]
+    fn a_credential_without_a_secret_is_shown_as_sent() {
+        // A run without a key sends a generated wrong key, which is no secret.
+        let redactor = Redactor::default();
+        let mut request = answer(200, None, "").request;
+        request.headers = vec![("authorization".into(), "Bearer nkdpogpsn-lfz".into())];
+        let curl = curl_command(&request, &ClientLimits::default(), &redactor);
+        assert!(
+            curl.ends_with("-H 'authorization: Bearer nkdpogpsn-lfz'"),
+            "{curl}"
+        );
     }
 
     #[test]
@@ -267,6 +459,33 @@ mod tests {
         let text = describe_answer(&exchange, &redactor);
         assert!(!text.contains("sk-live-123"), "{text}");
         assert!(text.contains("bad key ***"));
+    }
+
+    #[test]
+    fn a_long_body_shows_the_part_each_finding_is_about() {
+        let filler: Vec<String> = (0..200)
+            .map(|n| format!("{{\"customId\": \"ok-{n}\"}}"))
+            .collect();
+        let mut buttons = filler.join(", ");
+        buttons.push_str(", {\"customId\": \"BROKEN sk-live-123\"}");
+        let body = format!("{{\"id\": \"1\", \"buttons\": [{buttons}]}}");
+        let exchange = answer(200, Some("application/json"), &body);
+        let redactor = Redactor::new(["sk-live-123"]);
+        let text = describe_answer_around(&exchange, &redactor, &["/buttons/200/customId", "/id"]);
+        assert!(text.contains("first 1024 of"), "{text}");
+        assert!(text.contains("around /buttons/200/customId:"), "{text}");
+        assert!(text.contains("\"BROKEN ***\""), "{text}");
+        // `/id` is in the first kilobyte already: no second excerpt of it.
+        assert!(!text.contains("around /id"), "{text}");
+        assert!(text.len() < 2 * BODY_EXCERPT_BYTES + 600, "{}", text.len());
+    }
+
+    #[test]
+    fn excerpts_never_split_a_character() {
+        let body = "é".repeat(1000);
+        let exchange = answer(200, Some("text/plain"), &body);
+        let text = describe_answer(&exchange, &Redactor::default());
+        assert!(!text.contains('\u{FFFD}'), "{text}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 //! schema, and change it (a provider whose buttons use another id scheme, a wider time
 //! window) without touching check code. Every rule is lenient where the provider doc is
 //! silent: a conforming server that follows the doc and real servers' habits (see
-//! `shared/research/providers.md`) must not raise a single false alarm.
+//! `docs/providers.md`) must not raise a single false alarm.
 //!
 //! Two readings apply to every rule:
 //! - **Unset values.** Go servers (new-api) send `0` for a time that is not set yet and `""`

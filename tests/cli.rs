@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
 
-/// Exit code of bad input (see the README).
+/// Exit code of bad input (see docs/flags.md).
 const USAGE: i32 = 2;
 
 /// A bad input: the arguments after `mjconform`, extra environment, and the words the
@@ -44,7 +44,7 @@ fn main() -> ExitCode {
         mistake(
             "empty_url",
             &["check", "--target-url", ""],
-            &["use target URL"],
+            &["use --target-url: the value is empty"],
         ),
         mistake(
             "ftp_scheme",
@@ -94,17 +94,118 @@ fn main() -> ExitCode {
         mistake(
             "empty_task_id",
             &["check", "--task-id", ""],
-            &["task id is empty"],
+            &["use --task-id: the value is empty"],
         ),
         mistake(
             "blank_task_id",
             &["check", "--task-id", "1", "--task-id", "   "],
-            &["task id is empty"],
+            &["use --task-id: the value is empty"],
+        ),
+        mistake(
+            "empty_item_in_task_id_list",
+            &["check", "--task-id", "1,,2"],
+            &["use --task-id: the value is empty"],
         ),
         mistake(
             "empty_unknown_id",
             &["check", "--unknown-id", ""],
-            &["unknown id is empty"],
+            &["use --unknown-id: the value is empty"],
+        ),
+        mistake(
+            "empty_watch",
+            &["check", "--watch", ""],
+            &["use --watch: the value is empty"],
+        ),
+        mistake(
+            "empty_watch_inline",
+            &["check", "--watch="],
+            &["use --watch: the value is empty"],
+        ),
+        mistake(
+            "empty_target_name",
+            &["check", "--target-name", ""],
+            &["use --target-name: the value is empty"],
+        ),
+        mistake(
+            "empty_spec",
+            &["check", "--spec", ""],
+            &["use --spec: the value is empty"],
+        ),
+        mistake(
+            "empty_api_key",
+            &["check", "--api-key", ""],
+            &["use --api-key: the value is empty"],
+        ),
+        mistake(
+            "empty_fuzz_dir",
+            &["check", "--fuzz-dir", ""],
+            &["use --fuzz-dir: the value is empty"],
+        ),
+        mistake(
+            "empty_mock_key",
+            &["mock", "--api-key", ""],
+            &["use --api-key: the value is empty"],
+        ),
+        mistake(
+            "misspelt_command",
+            &["chek"],
+            &["unrecognized subcommand 'chek'", "did you mean 'check'?"],
+        ),
+        mistake(
+            "misspelt_flag",
+            &["check", "--taskid", "1"],
+            &["'--taskid'", "did you mean '--task-id'?"],
+        ),
+        mistake(
+            "misspelt_snapshot_mode",
+            &["check", "--snapshots", "recrod"],
+            &[
+                "possible values: compare, record, off",
+                "did you mean 'record'?",
+            ],
+        ),
+        mistake(
+            "word_fuzz_cases",
+            &["check", "--fuzz-cases", "abc"],
+            &["`abc` is not a whole number", "--fuzz-cases"],
+        ),
+        mistake(
+            "negative_seed",
+            &["check", "--seed", "-1"],
+            &["`-1` is not a whole number", "--seed"],
+        ),
+        mistake(
+            "word_mock_port",
+            &["mock", "--port", "abc"],
+            &["`abc` is not a whole number", "0 picks a free one"],
+        ),
+        mistake(
+            "unresolvable_mock_host",
+            &["mock", "--host", "no such host.invalid", "--port", "0"],
+            &["`no such host.invalid` is not an address"],
+        ),
+        mistake(
+            "replay_without_its_key",
+            &[
+                "check",
+                "--target-url",
+                &refused,
+                "--task-id",
+                "1",
+                "--fuzz-replay",
+                "ids:1@target,key=bearer,ids",
+            ],
+            &["replay the fuzz case", "set MJ_API_KEY"],
+        ),
+        mistake(
+            "replay_of_a_target_case_without_a_target",
+            &["check", "--fuzz-replay", "ids:1@target,nokey,noids"],
+            &["replay the fuzz case", "--target-url"],
+        ),
+        mistake(
+            "bad_replay_conditions",
+            &["check", "--fuzz-replay", "ids:1@somewhere"],
+            &["`somewhere`", "not a run condition"],
         ),
         mistake("word_timeout", &["check", "--timeout", "soon"], &["`soon`"]),
         mistake(
@@ -179,14 +280,70 @@ fn main() -> ExitCode {
         name: "bad_value_in_environment",
         args: vec!["check".to_owned()],
         env: vec![("MJ_TIMEOUT", "whenever".to_owned())],
-        words: vec!["`whenever`".to_owned()],
+        words: vec!["`whenever`".to_owned(), "MJ_TIMEOUT".to_owned()],
     });
-    let trials = mistakes
+    mistakes.push(Mistake {
+        name: "bad_rate_in_environment_names_the_variable",
+        args: vec!["check".to_owned()],
+        env: vec![("MJ_RATE", "abc".to_owned())],
+        words: vec!["MJ_RATE (read as --rate)".to_owned()],
+    });
+    mistakes.push(Mistake {
+        name: "empty_value_in_environment",
+        args: vec!["check".to_owned()],
+        env: vec![("MJ_WATCH", String::new())],
+        words: vec!["use MJ_WATCH (read as --watch): the value is empty".to_owned()],
+    });
+    mistakes.push(Mistake {
+        name: "empty_key_in_environment",
+        args: vec!["check".to_owned()],
+        env: vec![("MJ_API_KEY", " ".to_owned())],
+        words: vec!["use MJ_API_KEY (read as --api-key): the value is empty".to_owned()],
+    });
+    mistakes.push(Mistake {
+        name: "replay_with_an_extra_key",
+        args: [
+            "check",
+            "--target-url",
+            &refused,
+            "--fuzz-replay",
+            "ids:1@target,nokey,noids",
+        ]
+        .iter()
+        .map(|arg| arg.to_string())
+        .collect(),
+        env: vec![("MJ_API_KEY", "sk-some-key".to_owned())],
+        words: vec!["found without a key".to_owned()],
+    });
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let busy_port = busy.local_addr().expect("an address").port().to_string();
+    mistakes.push(mistake(
+        "busy_mock_port",
+        &["mock", "--port", &busy_port],
+        &[&format!("listen on 127.0.0.1:{busy_port}"), "--port 0"],
+    ));
+    let mut trials: Vec<Trial> = mistakes
         .into_iter()
         .map(|mistake| Trial::test(mistake.name, move || exits_with_one_line(&mistake)))
         .collect();
+    trials.extend([
+        Trial::test(
+            "no_arguments_show_the_usage_and_commands",
+            no_arguments_show_the_usage,
+        ),
+        Trial::test("help_check_is_the_real_help", help_check_is_the_real_help),
+        Trial::test(
+            "check_version_prints_the_version",
+            check_version_prints_the_version,
+        ),
+        Trial::test(
+            "the_mock_prints_a_ready_command_and_stops_on_sigterm",
+            the_mock_prints_a_ready_command_and_stops_on_sigterm,
+        ),
+    ]);
     let conclusion = libtest_mimic::run(&arguments, trials);
     drop(files);
+    drop(busy);
     conclusion.exit_code()
 }
 
@@ -225,6 +382,181 @@ impl Drop for SpecFiles {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Runs the built binary with `args` and no `MJ_` variables: exit code, stdout, stderr.
+fn run(args: &[&str]) -> (Option<i32>, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+    command.args(args).stdin(Stdio::null());
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("MJ_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command.output().expect("run mjconform");
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `mjconform` alone is a usage error, but one that shows the usage and the commands.
+fn no_arguments_show_the_usage() -> Result<(), Failed> {
+    let (code, stdout, stderr) = run(&[]);
+    let shown = format!("exit {code:?}\nstdout:\n{stdout}\nstderr:\n{stderr}");
+    if code != Some(USAGE) {
+        return Err(format!("expected exit code {USAGE}; {shown}").into());
+    }
+    for word in [
+        "Usage: mjconform <COMMAND>",
+        "check",
+        "mock",
+        "mjconform check",
+    ] {
+        if !stderr.contains(word) {
+            return Err(format!("`{word}` missing; {shown}").into());
+        }
+    }
+    if stderr.contains("failed to parse arguments") {
+        return Err(format!("the help is shown as an error; {shown}").into());
+    }
+    Ok(())
+}
+
+/// `mjconform help check` shows the options of `check`, as `mjconform check --help` does.
+fn help_check_is_the_real_help() -> Result<(), Failed> {
+    let (code, help, _) = run(&["help", "check"]);
+    let (_, flag_help, _) = run(&["check", "--help"]);
+    for word in [
+        "--target-url",
+        "--api-key",
+        "--task-id",
+        "--fuzz-dir",
+        "libtest options",
+    ] {
+        if !help.contains(word) || !flag_help.contains(word) {
+            return Err(format!("`{word}` missing in:\n{help}\n---\n{flag_help}").into());
+        }
+    }
+    if code != Some(0) {
+        return Err(format!("exit {code:?}").into());
+    }
+    Ok(())
+}
+
+fn check_version_prints_the_version() -> Result<(), Failed> {
+    let expected = format!("mjconform {}", env!("CARGO_PKG_VERSION"));
+    for args in [
+        &["check", "--version"][..],
+        &["check", "-V"],
+        &["--version"],
+    ] {
+        let (code, stdout, stderr) = run(args);
+        if code != Some(0) || stdout.trim() != expected {
+            return Err(format!("{args:?}: exit {code:?}\n{stdout}\n{stderr}").into());
+        }
+    }
+    Ok(())
+}
+
+/// `mjconform mock --port 0`: each id with its kind, a `check it:` command that passes as
+/// printed (with a stable `--target-name`), and a clean exit on SIGTERM.
+#[cfg(unix)]
+fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> {
+    use std::io::BufRead as _;
+    let mut mock = Command::new(env!("CARGO_BIN_EXE_mjconform"))
+        .args([
+            "mock",
+            "--port",
+            "0",
+            "--host",
+            "localhost",
+            "--advance-step",
+            "20ms",
+        ])
+        .env_remove("MJ_API_KEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|err| format!("spawn: {err}"))?;
+    let stdout = mock.stdout.take().ok_or("no stdout")?;
+    let mut printed = Vec::new();
+    for line in std::io::BufReader::new(stdout).lines() {
+        let line = line?;
+        let done = line.starts_with("check it: ");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let stop = |mock: &mut std::process::Child| {
+        let _ = Command::new("kill")
+            .args(["-TERM", &mock.id().to_string()])
+            .status();
+    };
+    let result = (|| -> Result<(), Failed> {
+        let text = printed.join("\n");
+        let ids: Vec<&str> = printed
+            .iter()
+            .filter_map(|line| line.strip_prefix("  "))
+            .filter_map(|line| line.split_once("  "))
+            .map(|(id, _kind)| id.trim())
+            .collect();
+        if ids.len() < 5 || !text.contains("  1747132783114582  IMAGINE SUCCESS") {
+            return Err(format!("no ids with their kinds in:\n{text}").into());
+        }
+        let ready = printed
+            .last()
+            .and_then(|line| line.strip_prefix("check it: "))
+            .ok_or_else(|| format!("no ready command in:\n{text}"))?;
+        if !ready.contains("--target-name mock") || !ids.iter().all(|id| ready.contains(id)) {
+            return Err(format!("the ready command lacks an id or the label: {ready}").into());
+        }
+        let run = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "{ready} --watch-interval 20ms --fuzz-cases 0 --snapshots off"
+            ))
+            .stdin(Stdio::null())
+            .output()?;
+        if !run.status.success() {
+            return Err(format!(
+                "`{ready}` failed: {:?}\n{}\n{}",
+                run.status,
+                String::from_utf8_lossy(&run.stdout),
+                String::from_utf8_lossy(&run.stderr)
+            )
+            .into());
+        }
+        Ok(())
+    })();
+    stop(&mut mock);
+    // A hang guard, not a timing assertion: a graceful stop exits 0 at once.
+    let mut status = None;
+    for _ in 0..1_500 {
+        status = mock.try_wait()?;
+        if status.is_some() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let Some(status) = status else {
+        let _ = mock.kill();
+        let _ = mock.wait();
+        return Err("the mock did not stop on SIGTERM".into());
+    };
+    result?;
+    if status.code() != Some(0) {
+        return Err(format!("the mock ended with {status:?} on SIGTERM, not a clean exit").into());
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> {
+    Ok(())
 }
 
 /// Runs the binary on the mistake; it must exit 2 with one line on stderr naming it,

@@ -563,16 +563,19 @@ fn a_failure_replays_with_the_printed_command() -> Result<(), Failed> {
         .ok_or_else(|| format!("no input line in:\n{stdout}"))?
         .to_owned();
     let words = shell_words(&rerun);
-    let separator = words
-        .iter()
-        .position(|word| word == "--")
-        .ok_or_else(|| format!("no `--` in {rerun}"))?;
+    // Run by `mjconform check`, the failure prints a `mjconform check` command, the binary
+    // as it was called, not a `cargo test` one that needs the package.
     check(
-        words[..separator] == strings(&["cargo", "test", "--test", "conformance"]),
+        words.len() > 2 && words[0] == env!("CARGO_BIN_EXE_mjconform") && words[1] == "check",
         || rerun.clone(),
     )?;
-    // `mjconform check` takes the same arguments as `cargo test --test conformance --`.
-    let again = mjconform(&words[separator + 1..], &dir);
+    check(rerun.contains("@target,key=bearer,ids"), || {
+        format!("no run conditions in {rerun}")
+    })?;
+    // The replay writes its report where `--fuzz-dir` says.
+    let mut replay_args = words[2..].to_vec();
+    replay_args.extend(strings(&["--fuzz-dir", "elsewhere"]));
+    let again = mjconform(&replay_args, &dir);
     let replayed = String::from_utf8_lossy(&again.stdout).into_owned();
     check(again.status.code() == Some(1), || {
         format!("replay exit {:?}\n{replayed}", again.status)
@@ -591,6 +594,36 @@ fn a_failure_replays_with_the_printed_command() -> Result<(), Failed> {
     check(!replayed.contains(KEY), || {
         "the key leaked in the replay".into()
     })?;
+    let label = server
+        .url
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .replace(':', "_");
+    let elsewhere = dir
+        .join("elsewhere")
+        .join(&label)
+        .join("fuzz.ids.not_a_server_error.txt");
+    check(elsewhere.is_file(), || {
+        format!("no report at {}:\n{replayed}", elsewhere.display())
+    })?;
+    // Without the key the original run had, the replay would send no credential and could
+    // pass: it is refused instead, in one line.
+    let unkeyed = Command::new(env!("CARGO_BIN_EXE_mjconform"))
+        .arg("check")
+        .args(&words[2..])
+        .current_dir(&dir)
+        .env_remove("MJ_API_KEY")
+        .output()
+        .expect("run mjconform");
+    let refusal = String::from_utf8_lossy(&unkeyed.stderr).into_owned();
+    check(
+        unkeyed.status.code() == Some(2)
+            && unkeyed.stdout.is_empty()
+            && refusal.trim_end().lines().count() == 1
+            && refusal.contains("failed to replay the fuzz case")
+            && refusal.contains("set MJ_API_KEY"),
+        || format!("exit {:?}: {refusal}", unkeyed.status),
+    )?;
     let saved = dir
         .join(mjconform::fuzz::FAILURES_DIR)
         .join(

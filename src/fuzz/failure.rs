@@ -11,7 +11,7 @@ use crate::auth::KeyPlacement;
 use crate::client::ClientLimits;
 use crate::exchange::{Exchange, SentRequest};
 use crate::redact::Redactor;
-use crate::report::{curl_command, describe_answer};
+use crate::report::{curl_command, describe_answer_around, pointers_of};
 
 /// What a report says went wrong.
 #[derive(Debug, Clone)]
@@ -80,14 +80,10 @@ pub fn render(parts: &Parts, limits: &ClientLimits, redactor: &Redactor) -> Stri
     );
     let _ = writeln!(out, "input:    {}", parts.input.describe(parts.placement));
     let _ = writeln!(out, "          {}", parts.provenance);
-    let _ = writeln!(
-        out,
-        "request:  {}",
-        abbreviate_runs(&curl_command(parts.request, limits, redactor))
-    );
-    if matches!(parts.input, Input::Credential(credential) if !credential.is_absent()) {
-        // curl_command masks every credential header whole; the input line shows the value.
-        out.push_str("          (curl masks the credential; the value sent is the input above)\n");
+    let curl = curl_command(parts.request, limits, redactor);
+    let _ = writeln!(out, "request:  {}", abbreviate_runs(&curl));
+    if curl.contains("$MJ_API_KEY") {
+        out.push_str("          (curl builds the credential from $MJ_API_KEY: set it first)\n");
     }
     let _ = writeln!(
         out,
@@ -95,7 +91,10 @@ pub fn render(parts: &Parts, limits: &ClientLimits, redactor: &Redactor) -> Stri
         abbreviate_runs(&parts.request.raw_path)
     );
     match (parts.answer, &parts.verdict) {
-        (Some(exchange), _) => out.push_str(&describe_answer(exchange, redactor)),
+        (Some(exchange), Verdict::Breach(Breach::Answer { findings, .. })) => out.push_str(
+            &describe_answer_around(exchange, redactor, &pointers_of(findings)),
+        ),
+        (Some(exchange), _) => out.push_str(&describe_answer_around(exchange, redactor, &[])),
         (None, Verdict::Breach(Breach::Dropped { reason })) => {
             let _ = writeln!(out, "answer:   none: {reason}");
         }

@@ -244,10 +244,10 @@ fn case_rng(seed: u64, domain: Domain, index: usize) -> TestRng {
 
 impl Fuzzer {
     /// The fuzzer of a run, or `None` when fuzzing is off (`--fuzz-cases 0`, no replay).
-    /// Failure reports are written under `failures_root`.
-    pub fn new(context: &Arc<RunContext>, failures_root: PathBuf) -> Option<Arc<Fuzzer>> {
+    /// Failure reports are written under `failures_dir` (one subdirectory per target).
+    pub fn new(context: &Arc<RunContext>, failures_dir: PathBuf) -> Option<Arc<Fuzzer>> {
         let args = &context.args;
-        let replay = args.fuzz_replay.clone();
+        let replay = args.fuzz_replay.as_ref().map(|arg| arg.case.clone());
         let cases = usize::try_from(args.fuzz_cases).unwrap_or(usize::MAX);
         if cases == 0 && replay.is_none() {
             return None;
@@ -277,7 +277,7 @@ impl Fuzzer {
             cases,
             replay,
             probe_id,
-            failures_root,
+            failures_root: failures_dir,
             ledger: Arc::new(Ledger {
                 generated_cap,
                 shrink_cap,
@@ -833,6 +833,7 @@ impl Fuzzer {
             &self.context.placement,
             replay,
             trial,
+            &self.context.args.invocation,
         )
     }
 
@@ -952,8 +953,12 @@ fn register(context: &Arc<RunContext>, ledger: &Arc<Ledger>) {
 
 /// The trials `fuzz::<domain>::<property>`, or none when fuzzing is off.
 pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
-    let root = std::env::current_dir().unwrap_or_default();
-    let Some(fuzzer) = Fuzzer::new(context, root) else {
+    let dir = context
+        .args
+        .fuzz_dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(FAILURES_DIR));
+    let Some(fuzzer) = Fuzzer::new(context, dir) else {
         return Vec::new();
     };
     register(context, fuzzer.ledger());

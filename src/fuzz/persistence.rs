@@ -1,7 +1,8 @@
-//! Failures written to `.mjconform/fuzz-failures/<target>/<trial>.txt` under the current
-//! directory (the package root under `cargo test`), so a failure outlives the terminal
-//! scrollback and can be attached to a bug report. The directory is git-ignored. A file
-//! holds the report as printed, redacted again before writing: the key never reaches disk.
+//! Failures written to `<dir>/<target>/<trial>.txt`, `<dir>` being `--fuzz-dir` (or
+//! `MJ_FUZZ_DIR`), by default `.mjconform/fuzz-failures/` under the current directory (the
+//! package root under `cargo test`), so a failure outlives the terminal scrollback and can
+//! be attached to a bug report. The default directory is git-ignored. A file holds the
+//! report as printed, redacted again before writing: the key never reaches disk.
 
 use std::path::{Path, PathBuf};
 
@@ -9,7 +10,7 @@ use url::Url;
 
 use crate::redact::Redactor;
 
-/// Where failures go, relative to the current directory.
+/// Where failures go without `--fuzz-dir`, relative to the current directory.
 pub const FAILURES_DIR: &str = ".mjconform/fuzz-failures";
 
 /// A directory name for a target: `embedded`, or its host and port (`127.0.0.1_8080`) and
@@ -39,10 +40,10 @@ pub fn target_label(base_url: &Url, embedded: bool) -> String {
         .collect()
 }
 
-/// The file of `trial` (`fuzz::ids::x` → `fuzz.ids.x.txt`) for the target `label`.
-pub fn failure_path(label: &str, trial: &str) -> PathBuf {
-    Path::new(FAILURES_DIR)
-        .join(label)
+/// The file of `trial` (`fuzz::ids::x` → `fuzz.ids.x.txt`) for the target `label`, in the
+/// failures directory `dir`.
+pub fn failure_path(dir: &Path, label: &str, trial: &str) -> PathBuf {
+    dir.join(label)
         .join(format!("{}.txt", trial.replace("::", ".")))
 }
 
@@ -63,17 +64,16 @@ pub enum SaveError {
     },
 }
 
-/// Writes `report` for `trial` under `root`, replacing an earlier failure of the same trial.
-/// Returns the path relative to `root`.
+/// Writes `report` for `trial` in the failures directory `dir`, replacing an earlier failure
+/// of the same trial. Returns the file's path (relative when `dir` is).
 pub fn save(
-    root: &Path,
+    dir: &Path,
     label: &str,
     trial: &str,
     report: &str,
     redactor: &Redactor,
 ) -> Result<PathBuf, SaveError> {
-    let relative = failure_path(label, trial);
-    let path = root.join(&relative);
+    let path = failure_path(dir, label, trial);
     let text = redactor.redact(report);
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(|source| SaveError::CreateDir {
@@ -85,7 +85,7 @@ pub fn save(
         path: path.clone(),
         source,
     })?;
-    Ok(relative)
+    Ok(path)
 }
 
 #[cfg(test)]
@@ -100,7 +100,11 @@ mod tests {
         assert_eq!(target_label(&prefixed, false), "relay.example_443_api_v1");
         assert_eq!(target_label(&url, true), "embedded");
         assert_eq!(
-            failure_path("embedded", "fuzz::ids::not_a_server_error"),
+            failure_path(
+                Path::new(FAILURES_DIR),
+                "embedded",
+                "fuzz::ids::not_a_server_error"
+            ),
             Path::new(".mjconform/fuzz-failures/embedded/fuzz.ids.not_a_server_error.txt")
         );
     }
@@ -110,7 +114,7 @@ mod tests {
         let root =
             std::env::temp_dir().join(format!("mjconform-persistence-test-{}", std::process::id()));
         let redactor = Redactor::new(["sk-live-123"]);
-        let relative = save(
+        let saved = save(
             &root,
             "127.0.0.1_1",
             "fuzz::credentials::ignored_auth",
@@ -118,7 +122,8 @@ mod tests {
             &redactor,
         )
         .unwrap();
-        let written = std::fs::read_to_string(root.join(&relative)).unwrap();
+        assert!(saved.starts_with(&root), "{}", saved.display());
+        let written = std::fs::read_to_string(&saved).unwrap();
         assert_eq!(written, "echoed: ***\n");
         std::fs::remove_dir_all(&root).unwrap();
     }

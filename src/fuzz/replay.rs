@@ -15,6 +15,10 @@
 //!   value := field[,field...]   scheme=<letters> gap=<n> lead=<n> trail=<n> token=<token>
 //!   token := key | text:<pct> | prefix:<pct> | suffix:<pct> | cut:<n> | repeat:<pct char>*<n>
 //! ```
+//!
+//! A printed replay adds `@<conditions>`, what the environment of the run could change
+//! without the command line saying so (see [`Conditions`]): a replay under other conditions
+//! is refused, never run, because it could pass where the original failed.
 
 use std::fmt;
 use std::str::FromStr;
@@ -23,7 +27,7 @@ use super::credentials::{CredentialInput, CredentialValue, Scheme, Token};
 use super::ids::IdInput;
 use super::input::Input;
 use crate::auth::KeyPlacement;
-use crate::cli::RunArgs;
+use crate::cli::{Invocation, RunArgs};
 use crate::report::shell_quote;
 
 /// The longest repeat a token may ask for: far above the 16 KiB generated, far below what
@@ -39,8 +43,182 @@ pub struct ReplayCase(pub Input);
 #[error("read the fuzz case: {0}")]
 pub struct ReplayError(String);
 
+/// What a run was like beyond its command line: where its requests went, whether it sent a
+/// key and where, whether it was given task ids. Each can come from the environment
+/// (`MJ_TARGET_URL`, `MJ_API_KEY`, `MJ_KEY_PLACEMENT`, `MJ_TASK_IDS`), so a printed command
+/// alone cannot pin it: a replay without the key, say, sends no credential, gets a refusal
+/// and passes. The seed does not matter (the token spells the input).
+///
+/// Written `embedded,ids`, `target,key=bearer,noids`, `target,nokey,ids`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Conditions {
+    /// The embedded reference provider was the target (its key is generated each run).
+    pub embedded: bool,
+    /// Where the key went, when a key was sent to a target.
+    pub key: Option<KeyPlacement>,
+    /// Whether task ids were given (credential cases ask for the first one).
+    pub task_ids: bool,
+}
+
+impl Conditions {
+    /// The conditions of a run with these options.
+    pub fn of(args: &RunArgs, embedded: bool, placement: &KeyPlacement) -> Conditions {
+        Conditions {
+            embedded,
+            key: (!embedded && args.api_key.is_some()).then(|| placement.clone()),
+            task_ids: !args.task_ids.is_empty(),
+        }
+    }
+
+    /// Whether a run with `args` replays under these conditions; if not, what differs and
+    /// how to fix it, in words that follow "failed to replay the fuzz case: ".
+    pub fn check(&self, args: &RunArgs) -> Result<(), String> {
+        match (self.embedded, &args.target_url) {
+            (true, Some(_)) => {
+                return Err(
+                    "it was found against the embedded provider, but a target is given \
+                            (--target-url or MJ_TARGET_URL): leave it out"
+                        .to_owned(),
+                )
+            }
+            (false, None) => {
+                return Err(
+                    "it was found against a target, and no --target-url is given: \
+                            run the printed command whole"
+                        .to_owned(),
+                )
+            }
+            _ => {}
+        }
+        if !self.embedded {
+            match (&self.key, &args.api_key) {
+                (Some(_), None) => {
+                    return Err("it was found with a key, and none is given now: set \
+                                MJ_API_KEY (without it the request carries no key and could \
+                                pass where the original failed)"
+                        .to_owned())
+                }
+                (None, Some(_)) => {
+                    return Err("it was found without a key, and one is given now \
+                                (--api-key or MJ_API_KEY): unset it"
+                        .to_owned())
+                }
+                (Some(placement), Some(_)) if *placement != args.key_placement => {
+                    return Err(format!(
+                        "the key was sent as `{placement}` and would now go as `{}`: add \
+                         --key-placement {placement}",
+                        args.key_placement
+                    ))
+                }
+                _ => {}
+            }
+        }
+        match (self.task_ids, args.task_ids.is_empty()) {
+            (true, true) => Err(
+                "it was found with --task-id ids, and none is given now: run \
+                                 the printed command whole"
+                    .to_owned(),
+            ),
+            (false, false) => Err("it was found without task ids, and some are given now \
+                                   (--task-id or MJ_TASK_IDS): unset MJ_TASK_IDS"
+                .to_owned()),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl fmt::Display for Conditions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.embedded {
+            f.write_str("embedded")?;
+        } else {
+            f.write_str("target,")?;
+            match &self.key {
+                Some(placement) => write!(f, "key={placement}")?,
+                None => f.write_str("nokey")?,
+            }
+        }
+        f.write_str(if self.task_ids { ",ids" } else { ",noids" })
+    }
+}
+
+impl FromStr for Conditions {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let mut conditions = Conditions {
+            embedded: false,
+            key: None,
+            task_ids: false,
+        };
+        let (mut target, mut key, mut ids) = (false, false, false);
+        for word in text.split(',') {
+            match word {
+                "embedded" if !target => (conditions.embedded, target) = (true, true),
+                "target" if !target => target = true,
+                "nokey" if !key => key = true,
+                "ids" | "noids" if !ids => (conditions.task_ids, ids) = (word == "ids", true),
+                _ => match word.strip_prefix("key=") {
+                    Some(placement) if !key => {
+                        key = true;
+                        conditions.key = Some(
+                            placement
+                                .parse()
+                                .map_err(|_| format!("`{placement}` is not a key placement"))?,
+                        );
+                    }
+                    _ => return Err(format!("`{word}` in `@{text}` is not a run condition")),
+                },
+            }
+        }
+        if !target || !ids || (key == conditions.embedded) {
+            return Err(format!(
+                "`@{text}` does not say where the case was found (e.g. `@target,key=bearer,ids`)"
+            ));
+        }
+        Ok(conditions)
+    }
+}
+
+/// The `--fuzz-replay` value: a case and, when printed by a run, the run's conditions.
+/// A token written by hand may leave the conditions out; then nothing is checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplayArg {
+    pub case: ReplayCase,
+    pub conditions: Option<Conditions>,
+}
+
+impl fmt::Display for ReplayArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.case)?;
+        if let Some(conditions) = &self.conditions {
+            write!(f, "@{conditions}")?;
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for ReplayArg {
+    type Err = ReplayError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        // A token never holds a raw `@` (it is %-encoded), so the last one starts the
+        // conditions.
+        match text.rsplit_once('@') {
+            Some((case, conditions)) => Ok(ReplayArg {
+                case: case.parse()?,
+                conditions: Some(conditions.parse().map_err(ReplayError)?),
+            }),
+            None => Ok(ReplayArg {
+                case: text.parse()?,
+                conditions: None,
+            }),
+        }
+    }
+}
+
 /// clap's value parser for `--fuzz-replay`.
-pub fn parse_replay_arg(value: &str) -> Result<ReplayCase, ReplayError> {
+pub fn parse_replay_arg(value: &str) -> Result<ReplayArg, ReplayError> {
     value.parse()
 }
 
@@ -244,8 +422,9 @@ fn parse_case(text: &str) -> Result<Input, String> {
     Ok(input)
 }
 
-/// The one command line that reruns exactly `trial` on the replayed case: the target and
-/// what shapes the request (task ids, placement, spec), the seed, the token, `--exact`.
+/// The one command line that reruns exactly `trial` on the replayed case, in the form the
+/// run was started with (`invocation`): the target and what shapes the request (task ids,
+/// placement, spec), the seed, the token with the run's [`Conditions`], `--exact`.
 /// The key is never on it; the caller says to set `MJ_API_KEY`.
 pub fn rerun_command(
     args: &RunArgs,
@@ -253,11 +432,9 @@ pub fn rerun_command(
     placement: &KeyPlacement,
     replay: &ReplayCase,
     trial: &str,
+    invocation: &Invocation,
 ) -> String {
-    let mut words: Vec<String> = ["cargo", "test", "--test", "conformance", "--"]
-        .iter()
-        .map(|word| word.to_string())
-        .collect();
+    let mut words = invocation.command_prefix();
     let mut flag = |name: &str, value: &str| {
         words.push(name.to_owned());
         words.push(shell_quote(value));
@@ -278,6 +455,10 @@ pub fn rerun_command(
         flag("--spec", &spec.display().to_string());
     }
     flag("--seed", &args.seed.to_string());
+    let replay = ReplayArg {
+        case: replay.clone(),
+        conditions: Some(Conditions::of(args, embedded, placement)),
+    };
     flag("--fuzz-replay", &replay.to_string());
     flag("--exact", trial);
     words.join(" ")
@@ -359,14 +540,109 @@ mod tests {
             &KeyPlacement::Header("mj-api-secret".into()),
             &replay,
             "fuzz::ids::not_a_server_error",
+            &Invocation::CargoTest,
         );
         assert_eq!(
             command,
             "cargo test --test conformance -- --target-url http://127.0.0.1:9/ \
              --key-placement header:mj-api-secret --task-id 1747 --seed 7 \
-             --fuzz-replay ids:a%20b --exact fuzz::ids::not_a_server_error"
+             --fuzz-replay ids:a%20b@target,key=header:mj-api-secret,ids \
+             --exact fuzz::ids::not_a_server_error"
         );
         assert!(!command.contains("sk-secret"));
+        let cli = Invocation::Cli {
+            program: "mjconform".to_owned(),
+        };
+        let command = rerun_command(&args, true, &KeyPlacement::Bearer, &replay, "t", &cli);
+        assert_eq!(
+            command,
+            "mjconform check --task-id 1747 --seed 7 --fuzz-replay ids:a%20b@embedded,ids --exact t"
+        );
+    }
+
+    fn args(words: &[&str]) -> RunArgs {
+        let words: Vec<String> = words.iter().map(|word| word.to_string()).collect();
+        crate::cli::parse_run_args(&words).unwrap()
+    }
+
+    #[test]
+    fn conditions_round_trip_and_refuse_what_differs() {
+        for text in [
+            "embedded,ids",
+            "embedded,noids",
+            "target,nokey,ids",
+            "target,key=bearer,noids",
+            "target,key=header:mj-api-secret,ids",
+        ] {
+            let conditions: Conditions = text.parse().unwrap();
+            assert_eq!(conditions.to_string(), text);
+        }
+        for bad in [
+            "",
+            "target",
+            "target,ids",
+            "embedded,key=raw,ids",
+            "target,nokey,ids,ids",
+            "x",
+        ] {
+            assert!(bad.parse::<Conditions>().is_err(), "{bad}");
+        }
+        let url = "http://127.0.0.1:9/";
+        let keyed: Conditions = "target,key=bearer,ids".parse().unwrap();
+        assert!(keyed
+            .check(&args(&[
+                "--target-url",
+                url,
+                "--api-key",
+                "k",
+                "--task-id",
+                "1"
+            ]))
+            .is_ok());
+        let no_key = keyed
+            .check(&args(&["--target-url", url, "--task-id", "1"]))
+            .unwrap_err();
+        assert!(no_key.contains("set MJ_API_KEY"), "{no_key}");
+        let placed = keyed
+            .check(&args(&[
+                "--target-url",
+                url,
+                "--api-key",
+                "k",
+                "--task-id",
+                "1",
+                "--key-placement",
+                "raw",
+            ]))
+            .unwrap_err();
+        assert!(placed.contains("--key-placement bearer"), "{placed}");
+        let no_target = keyed
+            .check(&args(&["--api-key", "k", "--task-id", "1"]))
+            .unwrap_err();
+        assert!(no_target.contains("--target-url"), "{no_target}");
+        let keyless: Conditions = "target,nokey,noids".parse().unwrap();
+        assert!(keyless.check(&args(&["--target-url", url])).is_ok());
+        let extra_key = keyless
+            .check(&args(&["--target-url", url, "--api-key", "k"]))
+            .unwrap_err();
+        assert!(extra_key.contains("unset it"), "{extra_key}");
+        let extra_ids = keyless
+            .check(&args(&["--target-url", url, "--task-id", "1"]))
+            .unwrap_err();
+        assert!(extra_ids.contains("MJ_TASK_IDS"), "{extra_ids}");
+        let embedded: Conditions = "embedded,noids".parse().unwrap();
+        assert!(embedded.check(&args(&[])).is_ok());
+        assert!(embedded.check(&args(&["--target-url", url])).is_err());
+    }
+
+    #[test]
+    fn a_replay_arg_may_leave_the_conditions_out() {
+        let bare: ReplayArg = "ids:%40".parse().unwrap();
+        assert_eq!(bare.conditions, None);
+        assert_eq!(bare.case.0, Input::Id(IdInput::Text("@".into())));
+        let full: ReplayArg = "ids:%40@target,nokey,ids".parse().unwrap();
+        assert_eq!(full.to_string(), "ids:%40@target,nokey,ids");
+        assert!("ids:1@somewhere".parse::<ReplayArg>().is_err());
     }
 
     fn any_token() -> impl Strategy<Value = Token> {

@@ -4,8 +4,8 @@
 //! They exist to prove the harness: a check that no fault can make fail is a check nobody
 //! knows works. [`FAULT_CATALOGUE`] says, for each fault, exactly which trial families must
 //! fail when the harness runs against a provider making it; `tests/selftest.rs` runs every
-//! row, and the README prints the table. Each fault is one deviation, modelled on what real
-//! servers do (see `shared/research/providers.md`), so that it is caught by its own check
+//! row, and docs/mock.md prints the table. Each fault is one deviation, modelled on what real
+//! servers do (see `docs/providers.md`), so that it is caught by its own check
 //! and by no other.
 //!
 //! Scope: body and answer faults bend the seeded tasks (and the unknown-id and credential
@@ -610,11 +610,11 @@ mod tests {
         assert!(err.contains("--list-faults"), "{err}");
     }
 
-    /// The README shows the catalogue as a table; it must say what the code does.
+    /// docs/mock.md shows the catalogue as a table; it must say what the code does.
     #[test]
-    fn the_readme_table_matches_the_catalogue() {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/README.md");
-        let readme = std::fs::read_to_string(path).expect("the README");
+    fn the_documented_table_matches_the_catalogue() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/mock.md");
+        let readme = std::fs::read_to_string(path).expect("docs/mock.md");
         for fault in Fault::all() {
             let checks: Vec<String> = fault
                 .caught_by()
@@ -627,7 +627,7 @@ mod tests {
                 fault.description(),
                 checks.join(", ")
             );
-            assert!(readme.contains(&row), "README.md lacks the row\n{row}");
+            assert!(readme.contains(&row), "docs/mock.md lacks the row\n{row}");
         }
     }
 

@@ -3,7 +3,7 @@
 //!
 //! The harness needs something to point at that is known to conform, both to test itself and
 //! to show users what a passing run looks like. Real servers all deviate somewhere (see
-//! `shared/research/providers.md`), so this one is built from the doc, with the realistic
+//! `docs/providers.md`), so this one is built from the doc, with the realistic
 //! details (numeric ids, epoch-millisecond times, Discord-style buttons) kept where the doc
 //! allows them.
 //!

@@ -22,6 +22,9 @@ pub struct RunningProvider {
     /// The ids of the tasks it serves, in seeding order. The advancing task is not among
     /// them: its answer changes over time, so checks and snapshots of it would not repeat.
     pub task_ids: Vec<String>,
+    /// What each task of `task_ids` is, in the same order: its action and status
+    /// (`IMAGINE SUCCESS`), so a person knows which id to ask for.
+    pub task_kinds: Vec<String>,
     /// The task that goes from NOT_START to SUCCESS as it is polled, for the lifecycle check.
     pub advancing_task_id: String,
     /// The least time the advancing task spends in each stage.
@@ -58,6 +61,7 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     let advance_step = config.advance_step;
     let state = ProviderState::new(config);
     let task_ids = state.task_ids().to_vec();
+    let task_kinds = task_ids.iter().map(|id| kind_of(state.task(id))).collect();
     let advancing_task_id = state.advancing_task_id().to_owned();
     let app = router(state);
     let (shutdown, stopped) = oneshot::channel::<()>();
@@ -75,12 +79,66 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     Ok(RunningProvider {
         base_url,
         task_ids,
+        task_kinds,
         advancing_task_id,
         advance_step,
         api_key,
         disabled_key,
         _shutdown: shutdown,
     })
+}
+
+/// The address to listen on for `host` (an IP address, or a name such as `localhost`) and
+/// `port`. A name resolving to several addresses takes the first IPv4 one, since that is
+/// what `http://localhost` clients most often try first.
+pub fn listen_addr(host: &str, port: u16) -> io::Result<SocketAddr> {
+    if let Ok(ip) = host.trim_matches(['[', ']']).parse::<IpAddr>() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    let resolved: Vec<SocketAddr> =
+        std::net::ToSocketAddrs::to_socket_addrs(&(host, port))?.collect();
+    resolved
+        .iter()
+        .find(|addr| addr.is_ipv4())
+        .or_else(|| resolved.first())
+        .copied()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address"))
+}
+
+/// Why a provider could not listen, with what to do about it.
+pub fn listen_problem(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::AddrInUse => {
+            "the address is in use (another mock or server?): pick another --port, or --port 0 \
+             for a free one"
+                .to_owned()
+        }
+        io::ErrorKind::PermissionDenied => "permission denied (ports below 1024 need privileges): \
+             pick a port above 1024, or --port 0 for a free one"
+            .to_owned(),
+        io::ErrorKind::AddrNotAvailable => "no local interface has this address: use --host \
+             127.0.0.1, or an address of this machine"
+            .to_owned(),
+        _ => err.to_string(),
+    }
+}
+
+/// `IMAGINE SUCCESS`: a task's action and status, whatever of them it has.
+fn kind_of(task: Option<&serde_json::Value>) -> String {
+    let field = |name: &str| {
+        task.and_then(|task| task.get(name))
+            .and_then(serde_json::Value::as_str)
+            .filter(|value| !value.is_empty())
+    };
+    let words: Vec<&str> = [field("action"), field("status")]
+        .into_iter()
+        .flatten()
+        .collect();
+    if words.is_empty() {
+        "task".to_owned()
+    } else {
+        words.join(" ")
+    }
 }
 
 /// The URL clients should use for a listener bound to `local`. A wildcard address
@@ -468,6 +526,51 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
         assert!(refused, "the provider still accepts connections");
+    }
+
+    #[tokio::test]
+    async fn each_task_id_comes_with_its_kind() {
+        let provider = provider().await;
+        assert_eq!(provider.task_kinds.len(), provider.task_ids.len());
+        assert!(
+            provider
+                .task_kinds
+                .iter()
+                .any(|kind| kind == "IMAGINE SUCCESS"),
+            "{:?}",
+            provider.task_kinds
+        );
+        assert_eq!(kind_of(None), "task");
+    }
+
+    #[test]
+    fn hosts_may_be_names_or_addresses() {
+        assert_eq!(
+            listen_addr("127.0.0.1", 8080).unwrap(),
+            SocketAddr::from(([127, 0, 0, 1], 8080))
+        );
+        assert_eq!(
+            listen_addr("[::1]", 9).unwrap(),
+            SocketAddr::from((Ipv6Addr::LOCALHOST, 9))
+        );
+        assert!(listen_addr("localhost", 0).unwrap().ip().is_loopback());
+        assert!(listen_addr("no such host.invalid", 0).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_busy_port_says_what_to_do() {
+        let taken = provider().await;
+        let err = start(
+            ProviderConfig::with_random_key(),
+            SocketAddr::from(([127, 0, 0, 1], port(&taken))),
+        )
+        .await
+        .unwrap_err();
+        let problem = listen_problem(&err);
+        assert!(
+            problem.contains("in use") && problem.contains("--port 0"),
+            "{problem}"
+        );
     }
 
     #[test]

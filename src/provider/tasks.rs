@@ -1,7 +1,7 @@
 //! The tasks the reference provider is seeded with.
 //!
 //! They cover every documented `status` and `action`, and look like what real proxies return
-//! (see `shared/research/providers.md`): 16-digit numeric ids, epoch-millisecond times shortly
+//! (see `docs/providers.md`): 16-digit numeric ids, epoch-millisecond times shortly
 //! before "now", Discord CDN image URLs, Discord-style buttons. Where real servers and the doc
 //! disagree, the doc wins: button `type` and `style` are strings, and an unset field is left
 //! out rather than sent as `null`, `0` or `""`.
