@@ -303,7 +303,9 @@ fn case_globs(cases: &BTreeSet<String>, run: Option<&BTreeSet<String>>) -> Vec<S
     }
     let mut globs = Vec::new();
     let mut rest: BTreeSet<String> = cases.clone();
-    for prefix in ["task_"] {
+    // Task cases are the only family of cases with a common prefix.
+    let prefix = crate::context::TASK_CASE_PREFIX;
+    {
         let with: BTreeSet<&String> = run.iter().filter(|c| c.starts_with(prefix)).collect();
         let covered: BTreeSet<&String> = cases.iter().filter(|c| c.starts_with(prefix)).collect();
         if with.len() > 1 && with == covered {

@@ -110,6 +110,9 @@ pub fn unknown_id_like(task_ids: &[String]) -> String {
     }
 }
 
+/// What every known task's case name starts with.
+pub const TASK_CASE_PREFIX: &str = "task_";
+
 /// The case name for a task id, `task_<id>`: only characters that read well in a trial
 /// name. Pass the id through the run's redactor first, so a key given as an id stays out.
 pub fn task_case_name(id: &str) -> String {
@@ -127,7 +130,7 @@ pub fn task_case_name(id: &str) -> String {
     if cleaned.is_empty() {
         cleaned.push('_');
     }
-    format!("task_{cleaned}")
+    format!("{TASK_CASE_PREFIX}{cleaned}")
 }
 
 /// [`task_case_name`], made unique among the cases planned so far.
