@@ -128,6 +128,12 @@ pub struct RunArgs {
     #[arg(long, env = "MJ_MAX_RETRY_AFTER", value_name = "DURATION", default_value = "30s",
           value_parser = parse_duration, allow_hyphen_values = true)]
     pub max_retry_after: Duration,
+
+    /// Fail a check trial whose answer took longer than this (`500ms`, `2s`), as
+    /// Schemathesis's `max_response_time` does; default: off.
+    #[arg(long, env = "MJ_MAX_RESPONSE_TIME", value_name = "DURATION",
+          value_parser = parse_duration, allow_hyphen_values = true)]
+    pub max_response_time: Option<Duration>,
 }
 
 /// The fixed default fuzzing seed: runs are reproducible unless a seed is asked for.

@@ -207,7 +207,7 @@ fn run_check(context: &RunContext, case: &Case, check: Check, tally: &Tally) -> 
         Err(err) => {
             tally.run_errors.fetch_add(1, Ordering::Relaxed);
             let request = crate::exchange::SentRequest {
-                method: "GET".to_owned(),
+                method: case.request.method.as_str().to_owned(),
                 url: context.client.url_for(&case.request.raw_path),
                 raw_path: case.request.raw_path.clone(),
                 headers: case.request.headers.clone(),

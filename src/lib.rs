@@ -22,3 +22,4 @@ pub mod rules;
 pub mod snapshot;
 pub mod spec;
 pub mod validate;
+pub mod wire;

@@ -389,6 +389,7 @@ fn conforming(head: &str) -> Vec<u8> {
 
 fn limits(timeout: Duration, max_body_bytes: usize) -> ClientLimits {
     ClientLimits {
+        max_response_time: None,
         timeout,
         connect_timeout: Duration::from_secs(2),
         max_body_bytes,
@@ -398,16 +399,16 @@ fn limits(timeout: Duration, max_body_bytes: usize) -> ClientLimits {
 /// One GET of task `1` through the harness's client, with its duration.
 fn fetch(base: &str, limits: ClientLimits) -> (Result<Exchange, RequestError>, Duration) {
     let client = TargetClient::new(Url::parse(base).expect("a URL"), limits).expect("a client");
-    let spec = RequestSpec {
-        raw_path: "/mj/task/1/fetch".to_owned(),
-        headers: vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
-    };
+    let spec = RequestSpec::get(
+        "/mj/task/1/fetch",
+        vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
     let started = Instant::now();
-    let result = runtime.block_on(client.get(&spec));
+    let result = runtime.block_on(client.send(&spec));
     (result, started.elapsed())
 }
 
@@ -1145,17 +1146,17 @@ fn a_long_content_length_cannot_poison_the_next_answer() -> Result<(), Failed> {
     let limits = limits(Duration::from_secs(5), MIB);
     let client =
         TargetClient::new(Url::parse(&server.url()).expect("a URL"), limits).expect("a client");
-    let spec = RequestSpec {
-        raw_path: "/mj/task/1/fetch".to_owned(),
-        headers: vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
-    };
+    let spec = RequestSpec::get(
+        "/mj/task/1/fetch",
+        vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
     for round in 0..2 {
         let exchange = runtime
-            .block_on(client.get(&spec))
+            .block_on(client.send(&spec))
             .map_err(|err| format!("round {round}: {err}"))?;
         let body = String::from_utf8_lossy(&exchange.body).into_owned();
         check(body == TASK, || format!("round {round} got: {body}"))?;

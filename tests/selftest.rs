@@ -278,8 +278,13 @@ fn fault_run(
     expected: &[&str],
 ) -> Result<(), Failed> {
     let fuzz = expected.iter().any(|prefix| prefix.starts_with("fuzz::"));
-    let extra: &[&str] = if fuzz { &[] } else { &["--fuzz-cases", "0"] };
-    let run = run_against(runtime, &[fault], extra)?;
+    let mut extra: Vec<&str> = if fuzz {
+        vec![]
+    } else {
+        vec!["--fuzz-cases", "0"]
+    };
+    extra.extend(fault.run_flags());
+    let run = run_against(runtime, &[fault], &extra)?;
     let unexpected: BTreeSet<&str> = run
         .failed
         .iter()

@@ -156,9 +156,10 @@ fn run_snapshot(
         return Err("ERROR: refusing to write a snapshot that holds a secret".into());
     }
     let description = format!(
-        "snapshot::{} against `{}`: GET {} ({} id, credential: {})",
+        "snapshot::{} against `{}`: {} {} ({} id, credential: {})",
         case.name,
         plan.label,
+        case.request.method,
         context.contract.fetch.path_template,
         match subject.id_class {
             IdClass::Known => "known",
@@ -195,8 +196,8 @@ fn key_use(case: &Case) -> KeyUse {
     match case.probe {
         Probe::MissingCredential => KeyUse::None,
         Probe::WrongKey => KeyUse::Wrong,
-        Probe::KnownTask | Probe::UnknownTask if case.request.headers.is_empty() => KeyUse::None,
-        Probe::KnownTask | Probe::UnknownTask => KeyUse::Valid,
+        _ if case.request.headers.is_empty() => KeyUse::None,
+        _ => KeyUse::Valid,
     }
 }
 
