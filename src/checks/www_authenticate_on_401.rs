@@ -31,10 +31,7 @@ pub fn check(exchange: &Exchange) -> Vec<Finding> {
         .expected_actual("a WWW-Authenticate challenge", "no WWW-Authenticate header")];
     }
     let malformed = challenges.iter().find(|value| {
-        let scheme = value
-            .split([' ', ','])
-            .next()
-            .unwrap_or_default();
+        let scheme = value.split([' ', ',']).next().unwrap_or_default();
         !is_token(scheme)
     });
     match malformed {
