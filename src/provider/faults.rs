@@ -75,7 +75,7 @@ pub enum Fault {
     NoChallengeOn401,
     HeadRefused,
     HeadWithBody,
-    OptionsWithoutLength,
+    LengthOn204,
     LengthLongerThanBody,
     SlowUnknownId,
 }
@@ -153,7 +153,7 @@ pub const FAULT_CATALOGUE: &[(Fault, &[&str])] = &[
     (Fault::NoChallengeOn401, &["www_authenticate_on_401::"]),
     (Fault::HeadRefused, &["head_supported::"]),
     (Fault::HeadWithBody, &["head_has_no_body::"]),
-    (Fault::OptionsWithoutLength, &["honest_framing::"]),
+    (Fault::LengthOn204, &["honest_framing::"]),
     (Fault::LengthLongerThanBody, &["honest_framing::"]),
     (Fault::SlowUnknownId, &["max_response_time::"]),
 ];
@@ -221,7 +221,7 @@ impl Fault {
             Fault::NoChallengeOn401 => "no-challenge-on-401",
             Fault::HeadRefused => "head-refused",
             Fault::HeadWithBody => "head-with-body",
-            Fault::OptionsWithoutLength => "options-without-length",
+            Fault::LengthOn204 => "length-on-204",
             Fault::LengthLongerThanBody => "length-longer-than-body",
             Fault::SlowUnknownId => "slow-unknown-id",
         }
@@ -282,9 +282,7 @@ impl Fault {
             Fault::NoChallengeOn401 => "401 without a WWW-Authenticate challenge",
             Fault::HeadRefused => "HEAD on the fetch path gets 405 (only GET is routed)",
             Fault::HeadWithBody => "the answer to HEAD carries the task body after its headers",
-            Fault::OptionsWithoutLength => {
-                "OPTIONS gets 200 with no content and no `Content-Length: 0` (an empty chunked body)"
-            }
+            Fault::LengthOn204 => "OPTIONS gets 204 No Content with `Content-Length: 12`",
             Fault::LengthLongerThanBody => {
                 "when the client asks to close the connection, a task's Content-Length announces 10 bytes more than are sent"
             }

@@ -59,10 +59,12 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     let disabled_key = config.disabled_key.clone();
     let advance_step = config.advance_step;
     // The framing faults are made on the socket; every other provider serves plain TCP.
-    let on_the_wire = config
-        .faults
-        .iter()
-        .any(|fault| matches!(fault, Fault::HeadWithBody | Fault::LengthLongerThanBody));
+    let on_the_wire = config.faults.iter().any(|fault| {
+        matches!(
+            fault,
+            Fault::HeadWithBody | Fault::LengthLongerThanBody | Fault::LengthOn204
+        )
+    });
     let state = ProviderState::new(config);
     let task_ids = state.task_ids().to_vec();
     let advancing_task_id = state.advancing_task_id().to_owned();

@@ -1,10 +1,11 @@
 //! The faults hyper will not write: a body after the answer to HEAD, a `Content-Length`
-//! longer than the body. hyper frames every answer correctly (that is its job), so a
+//! longer than the body, a `Content-Length` on a 204. hyper frames every answer correctly (that is its job), so a
 //! provider making these faults serves through [`FaultyListener`], whose connections rewrite
 //! the header block of an answer carrying the [`WIRE_MARKER`] header:
 //!
 //! - `append <hex>`: the marker is removed and the bytes follow the header block;
-//! - `length-plus <n>`: the marker is removed and `content-length` grows by `n`.
+//! - `length-plus <n>`: the marker is removed and `content-length` grows by `n`;
+//! - `header <name: value>`: the marker is removed and the header line added.
 //!
 //! Only answers the provider marked (under those faults) are touched; everything else passes
 //! through byte for byte.
@@ -144,6 +145,7 @@ fn rewrite(bytes: &[u8]) -> Vec<u8> {
                 }
             }
         }
+        "header" => lines.push(argument.to_owned()),
         _ => {}
     }
     let mut out = lines.join("\r\n").into_bytes();
