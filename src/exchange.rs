@@ -50,8 +50,10 @@ pub struct WireFacts {
     /// to HEAD or a 204), before the connection closed. Counted up to a small limit.
     pub bytes_after_message: usize,
     /// The `Content-Length` announced, when the connection closed before that many body bytes
-    /// arrived; [`Exchange::body`] then holds what did arrive.
+    /// arrived.
     pub short_of: Option<u64>,
+    /// The body bytes that arrived (however many of them are kept).
+    pub body_received: usize,
     /// The chunked body was malformed here; reading stopped.
     pub chunk_error: Option<String>,
 }

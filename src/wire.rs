@@ -91,6 +91,7 @@ pub async fn exchange(
     if message_ended && !body.truncated {
         facts.bytes_after_message = conn.count_until_close().await;
     }
+    facts.body_received = body.bytes.len();
     let (body, truncated) = body.finish();
     Ok(Exchange {
         request: sent,

@@ -1294,8 +1294,12 @@ fn broken_connections_are_errors_not_failures() -> Result<(), Failed> {
         ("short Content-Length", short.url(), "of the 100 bytes"),
         ("garbage", garbage.url(), "not HTTP/1.x"),
     ];
+    // The same broken bytes, read off the socket by the `head` and `framing` probes, are a
+    // body after a HEAD answer and a body shorter than its length: contract failures of
+    // those two checks (tests/http_rules.rs), not what this test is about.
+    let skip = ["--skip", "head_has_no_body::", "--skip", "honest_framing::"];
     for (what, url, named) in cases {
-        let run = run_binary(&run_args(&url, &[]), &dir.0, MUST_NOT_HANG)?;
+        let run = run_binary(&run_args(&url, &skip), &dir.0, MUST_NOT_HANG)?;
         run.expect_failed_trials(what)?;
         let output = run.output();
         check(

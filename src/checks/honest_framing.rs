@@ -89,7 +89,7 @@ pub fn check(probe: &Probe, exchange: &Exchange) -> Vec<Finding> {
     }
     if let Some(wire) = &exchange.wire {
         if let Some(announced) = wire.short_of {
-            let received = exchange.body.len();
+            let received = wire.body_received;
             findings.push(
                 Finding::new(format!(
                     "Content-Length announced {announced} bytes, but the connection closed after \
@@ -214,6 +214,7 @@ mod tests {
         let mut short = with(200, &[("content-length", "100")], "{}");
         short.wire = Some(WireFacts {
             short_of: Some(100),
+            body_received: 2,
             ..WireFacts::default()
         });
         assert_eq!(
