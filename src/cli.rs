@@ -169,6 +169,11 @@ pub struct RunArgs {
     /// flag: the `mjconform` binary says so with [`Invocation::started_from_cli`].
     #[arg(skip = Invocation::current())]
     pub invocation: Invocation,
+    /// Fail a check trial whose answer took longer than this (`500ms`, `2s`), as
+    /// Schemathesis's `max_response_time` does; default: off.
+    #[arg(long, env = "MJ_MAX_RESPONSE_TIME", value_name = "DURATION",
+          value_parser = parse_duration, allow_hyphen_values = true)]
+    pub max_response_time: Option<Duration>,
 }
 
 /// How a run was started: the replay command lines a run prints take the same form, so

@@ -18,6 +18,9 @@ pub struct ClientLimits {
     pub connect_timeout: Duration,
     /// Reading stops after this many body bytes.
     pub max_body_bytes: usize,
+    /// `--max-response-time`: recorded on each exchange for the `max_response_time` check;
+    /// it does not cut the request short (the timeout does).
+    pub max_response_time: Option<Duration>,
 }
 
 impl Default for ClientLimits {
@@ -28,15 +31,99 @@ impl Default for ClientLimits {
             // A task is a few KiB; 8 MiB leaves room for any real answer. The cap bounds
             // memory per request in flight; the fuzzer sheds the bodies no schema reads.
             max_body_bytes: 8 * 1024 * 1024,
+            max_response_time: None,
         }
     }
 }
 
-/// One request to make: the raw path (already encoded) and the headers to send.
+/// One request to make: the method, the raw path (already encoded) and the headers to send.
+/// Every request goes without a body: the harness only ever asks, even with an unsafe method.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RequestSpec {
     pub raw_path: String,
     pub headers: Vec<(String, String)>,
+    /// GET for everything but the probes of HTTP's own method rules.
+    pub method: Method,
+    /// How the answer is read off the connection.
+    pub reader: Reader,
+}
+
+impl RequestSpec {
+    /// A GET of `raw_path` with `headers`, read by the HTTP library: what most requests are.
+    pub fn get(raw_path: impl Into<String>, headers: Vec<(String, String)>) -> Self {
+        RequestSpec {
+            raw_path: raw_path.into(),
+            headers,
+            method: Method::Get,
+            reader: Reader::Library,
+        }
+    }
+}
+
+/// The methods the harness sends. Only GET is documented; the others probe how the server
+/// refuses what it does not support (see `docs/http-rules.md` for why each is safe to send).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub enum Method {
+    #[default]
+    Get,
+    Head,
+    Options,
+    Post,
+    Put,
+    Patch,
+    Delete,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Options => "OPTIONS",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether a request with this method announces an empty body with `Content-Length: 0`:
+    /// RFC 9110 §8.6 has a client send it for methods that define a meaning for content, and
+    /// a server may refuse a POST without it with 411 before routing ever looks at the method.
+    pub fn announces_empty_body(self) -> bool {
+        matches!(self, Method::Post | Method::Put | Method::Patch)
+    }
+
+    fn to_reqwest(self) -> reqwest::Method {
+        match self {
+            Method::Get => reqwest::Method::GET,
+            Method::Head => reqwest::Method::HEAD,
+            Method::Options => reqwest::Method::OPTIONS,
+            Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
+            Method::Patch => reqwest::Method::PATCH,
+            Method::Delete => reqwest::Method::DELETE,
+        }
+    }
+}
+
+impl std::fmt::Display for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who reads the answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Reader {
+    /// reqwest (hyper): what a real client sees. hyper enforces framing, so it hides what
+    /// a server sent beyond it: the body of an answer to HEAD, bytes past `Content-Length`.
+    #[default]
+    Library,
+    /// [`crate::wire`]: the answer read off the socket as bytes, keeping what the framing
+    /// does not account for. Plain `http://` targets only; an `https://` target is read by
+    /// the library, and the wire-level framing rules are then not observed.
+    Wire,
 }
 
 /// Percent-encodes a task id as one path segment, so the server decodes exactly the id
@@ -119,34 +206,50 @@ impl TargetClient {
         format!("{origin}{prefix}{raw_path}")
     }
 
-    /// Sends a GET and reads the body up to the cap. Never follows a redirect.
+    /// Sends the request and reads the answer, by the library or (for [`Reader::Wire`] on an
+    /// `http://` target) off the socket. Never follows a redirect; one deadline and the body
+    /// cap hold either way.
+    pub async fn send(&self, spec: &RequestSpec) -> Result<Exchange, RequestError> {
+        if spec.reader == Reader::Wire && self.base.scheme() == "http" {
+            let url = self.url_for(&spec.raw_path);
+            let parsed =
+                Url::parse(&url).map_err(|err| RequestError::Build(format!("{url}: {err}")))?;
+            // The same validation as the library's, so no header can smuggle a line break.
+            sendable_headers(&spec.headers)?;
+            return crate::wire::exchange(&parsed, spec, &self.limits).await;
+        }
+        self.send_by_library(spec).await
+    }
+
+    /// Sends the request through reqwest and reads the body up to the cap.
     ///
     /// Ends within the timeout (plus [`DEADLINE_GUARD`]) whatever the server does: one
     /// deadline covers connecting, the headers and every body chunk, so a server that
     /// drips a byte a second is cut off like one that never answers.
-    pub async fn get(&self, spec: &RequestSpec) -> Result<Exchange, RequestError> {
+    async fn send_by_library(&self, spec: &RequestSpec) -> Result<Exchange, RequestError> {
         let url = self.url_for(&spec.raw_path);
         let parsed =
             Url::parse(&url).map_err(|err| RequestError::Build(format!("{url}: {err}")))?;
-        let mut headers = HeaderMap::new();
-        for (name, value) in &spec.headers {
-            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                RequestError::Build(format!("header name `{name}` is not sendable"))
-            })?;
-            let value = HeaderValue::from_str(value).map_err(|_| {
-                RequestError::Build(format!("the value of header `{name}` is not sendable"))
-            })?;
-            headers.append(name, value);
+        let mut headers = sendable_headers(&spec.headers)?;
+        if spec.method.announces_empty_body() {
+            headers.insert(
+                reqwest::header::CONTENT_LENGTH,
+                HeaderValue::from_static("0"),
+            );
         }
         let sent = SentRequest {
-            method: "GET".to_owned(),
+            method: spec.method.as_str().to_owned(),
             url: parsed.to_string(),
             raw_path: path_and_query(&parsed),
             headers: spec.headers.clone(),
         };
         let started = Instant::now();
         let guard = tokio::time::Instant::from_std(started + self.limits.timeout + DEADLINE_GUARD);
-        let request = self.http.get(parsed).headers(headers).send();
+        let request = self
+            .http
+            .request(spec.method.to_reqwest(), parsed)
+            .headers(headers)
+            .send();
         let mut response = match tokio::time::timeout_at(guard, request).await {
             Ok(Ok(response)) => response,
             Ok(Err(err)) => return Err(self.classify_send(&err)),
@@ -219,6 +322,8 @@ impl TargetClient {
             body_truncated: truncated,
             body_cap: cap,
             elapsed: started.elapsed(),
+            time_limit: self.limits.max_response_time,
+            wire: None,
         })
     }
 
@@ -300,6 +405,21 @@ impl TargetClient {
         };
         RequestError::Body { status, reason }
     }
+}
+
+/// The request headers as a `HeaderMap`, refusing a name or value that cannot be sent as it
+/// is (a line break in a value would start another header).
+pub(crate) fn sendable_headers(headers: &[(String, String)]) -> Result<HeaderMap, RequestError> {
+    let mut map = HeaderMap::new();
+    for (name, value) in headers {
+        let name = HeaderName::from_bytes(name.as_bytes())
+            .map_err(|_| RequestError::Build(format!("header name `{name}` is not sendable")))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            RequestError::Build(format!("the value of header `{name}` is not sendable"))
+        })?;
+        map.append(name, value);
+    }
+    Ok(map)
 }
 
 /// Whether a connect error is about TCP itself (refused, unreachable, reset during the

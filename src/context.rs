@@ -11,7 +11,10 @@ use url::Url;
 use crate::auth::{wrong_key_like, ApiKey, KeyPlacement};
 use crate::checks::Probe;
 use crate::cli::RunArgs;
-use crate::client::{encode_path_segment, ClientLimits, RequestSpec, TargetClient};
+use crate::client::{
+    encode_path_segment, ClientLimits, Method, Reader, RequestSpec, TargetClient,
+    TRUNCATED_BODY_KEPT,
+};
 use crate::errors::{RequestError, UsageError};
 use crate::exchange::Exchange;
 use crate::politeness::{Politeness, PolitenessConfig};
@@ -222,6 +225,7 @@ impl RunContext {
             timeout: args.timeout,
             connect_timeout: args.connect_timeout,
             max_body_bytes: args.max_body,
+            max_response_time: args.max_response_time,
         };
         let client = TargetClient::new(target.base_url.clone(), limits)
             .map_err(|err| UsageError::Provider(std::io::Error::other(err.to_string())))?;
@@ -309,10 +313,7 @@ impl RunContext {
                 name,
                 probe,
                 task_id: id.to_owned(),
-                request: RequestSpec {
-                    raw_path: self.path_for(id),
-                    headers,
-                },
+                request: RequestSpec::get(self.path_for(id), headers),
                 answer: OnceLock::new(),
             }));
         };
@@ -355,12 +356,65 @@ impl RunContext {
             auth_id,
             vec![self.placement.credential(&wrong)],
         );
+        self.plan_http_rules(&mut cases, auth_id, unknown_id);
         cases
+    }
+
+    /// The probes of HTTP's own rules (`docs/http-rules.md`): each sent once, with the run's
+    /// credential and no body, to the fetch path only. POST goes to the task the auth probes
+    /// ask for (the method a server most often binds by mistake next to GET, and on a path
+    /// that only reads, one whose handler reads too); PUT, PATCH and DELETE go to the id that
+    /// cannot exist, so even a server that did replace, patch or delete on this path would
+    /// find nothing to change. Methods the spec documents on the path are not probed.
+    fn plan_http_rules(&self, cases: &mut Vec<Arc<Case>>, known_id: &str, unknown_id: &str) {
+        let documented = &self.contract.fetch.path_methods;
+        let mut add = |probe: Probe, id: &str, method: Method, reader: Reader| {
+            let mut request = RequestSpec::get(self.path_for(id), self.credential());
+            request.method = method;
+            request.reader = reader;
+            cases.push(Arc::new(Case {
+                name: probe.case_name(),
+                probe,
+                task_id: id.to_owned(),
+                request,
+                answer: OnceLock::new(),
+            }));
+        };
+        for (method, id) in [
+            (Method::Post, known_id),
+            (Method::Put, unknown_id),
+            (Method::Patch, unknown_id),
+            (Method::Delete, unknown_id),
+        ] {
+            if !documented.iter().any(|name| name == method.as_str()) {
+                add(
+                    Probe::UnsupportedMethod(method),
+                    id,
+                    method,
+                    Reader::Library,
+                );
+            }
+        }
+        add(Probe::Head, known_id, Method::Head, Reader::Wire);
+        add(Probe::Options, known_id, Method::Options, Reader::Library);
+        add(Probe::Framing, known_id, Method::Get, Reader::Wire);
     }
 
     /// The answer to `case`, requesting it on first use.
     pub fn answer<'a>(&self, case: &'a Case) -> &'a Result<Exchange, RequestError> {
-        case.answer.get_or_init(|| self.send_shared(&case.request))
+        case.answer.get_or_init(|| {
+            let mut answer = self.send_shared(&case.request);
+            // The probes of HTTP's own rules are judged on status, headers and framing, never
+            // on their body: keeping only its start keeps a run's memory where it was when
+            // only the four contract answers were kept whole.
+            if let (false, Ok(exchange)) = (case.probe.is_documented_get(), &mut answer) {
+                if exchange.body.len() > TRUNCATED_BODY_KEPT {
+                    exchange.body.truncate(TRUNCATED_BODY_KEPT);
+                    exchange.body.shrink_to_fit();
+                }
+            }
+            answer
+        })
     }
 
     /// [`RunContext::send`], except that under cargo-nextest an answer another process of
@@ -387,13 +441,13 @@ impl RunContext {
     /// retries, the stall breaker), counting each attempt. The one choke point: every
     /// request of the run goes through here, so the limits hold whoever sends.
     pub async fn send_async(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
-        self.politeness.send(|| self.client.get(request)).await
+        self.politeness.send(|| self.client.send(request)).await
     }
 
     /// The request of `case` as it is sent, for reports of a case that got no answer.
     pub fn sent_request(&self, case: &Case) -> crate::exchange::SentRequest {
         crate::exchange::SentRequest {
-            method: "GET".to_owned(),
+            method: case.request.method.as_str().to_owned(),
             url: self.client.url_for(&case.request.raw_path),
             raw_path: case.request.raw_path.clone(),
             headers: case.request.headers.clone(),
@@ -527,10 +581,7 @@ mod tests {
             name: "task_a_b".into(),
             probe: Probe::KnownTask,
             task_id: "a/b".into(),
-            request: RequestSpec {
-                raw_path: String::new(),
-                headers: Vec::new(),
-            },
+            request: RequestSpec::get("", Vec::new()),
             answer: OnceLock::new(),
         })];
         assert_eq!(case_name_for("a b", &taken), "task_a_b_2");

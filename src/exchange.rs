@@ -31,6 +31,31 @@ pub struct Exchange {
     /// The cap (`--max-body`) the body was read under.
     pub body_cap: usize,
     pub elapsed: Duration,
+    /// `--max-response-time`, when given: the longest `elapsed` the run accepts.
+    pub time_limit: Option<Duration>,
+    /// What the socket showed beyond the library's view, when the answer was read off the
+    /// wire ([`crate::client::Reader::Wire`]).
+    pub wire: Option<WireFacts>,
+}
+
+/// How an answer read off the socket was framed, against what its headers said.
+///
+/// A library client (hyper) stops where the framing says the message ends and never shows
+/// what came after, or fails when the connection closes early; the wire reader keeps both,
+/// so that the framing rules can be judged as contract failures rather than lost.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WireFacts {
+    /// Bytes that arrived after the message ended by its own framing (past `Content-Length`,
+    /// after the last chunk, after the header block of an answer that has no body such as one
+    /// to HEAD or a 204), before the connection closed. Counted up to a small limit.
+    pub bytes_after_message: usize,
+    /// The `Content-Length` announced, when the connection closed before that many body bytes
+    /// arrived.
+    pub short_of: Option<u64>,
+    /// The body bytes that arrived (however many of them are kept).
+    pub body_received: usize,
+    /// The chunked body was malformed here; reading stopped.
+    pub chunk_error: Option<String>,
 }
 
 /// Why a body is not the JSON document a check wanted.
@@ -146,6 +171,8 @@ pub(crate) mod fixtures {
             body_truncated: false,
             body_cap: crate::client::ClientLimits::default().max_body_bytes,
             elapsed: Duration::from_millis(1),
+            time_limit: None,
+            wire: None,
         }
     }
 }

@@ -30,3 +30,4 @@ pub mod spec;
 pub mod suite;
 pub mod trial;
 pub mod validate;
+pub mod wire;

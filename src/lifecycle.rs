@@ -200,10 +200,7 @@ struct Poll {
 }
 
 fn watch(context: &RunContext, plan: &WatchPlan) -> Conclusion {
-    let request = RequestSpec {
-        raw_path: context.path_for(&plan.id),
-        headers: context.credential(),
-    };
+    let request = RequestSpec::get(context.path_for(&plan.id), context.credential());
     let started = Instant::now();
     let mut watcher = Watcher::default();
     let mut timeline: Vec<Poll> = Vec::new();

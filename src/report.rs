@@ -30,8 +30,14 @@ pub const BODY_EXCERPT_BYTES: usize = 1024;
 /// key of a run without a key, a fuzzed text token) is shown as sent. `--path-as-is` keeps
 /// curl from rewriting the path, so the server gets the same bytes.
 pub fn curl_command(request: &SentRequest, limits: &ClientLimits, redactor: &Redactor) -> String {
+    // `--head` for HEAD: `-X HEAD` would make curl wait for a body that must not come.
+    let method = match request.method.as_str() {
+        "GET" => String::new(),
+        "HEAD" => " --head".to_owned(),
+        other => format!(" -X {other}"),
+    };
     let mut command = format!(
-        "curl -sS -i --path-as-is --max-time {} {}",
+        "curl -sS -i --path-as-is --max-time {}{method} {}",
         limits.timeout.as_secs_f64().ceil() as u64,
         shell_quote(&request.url)
     );

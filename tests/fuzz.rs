@@ -547,8 +547,8 @@ fn a_failure_replays_with_the_printed_command() -> Result<(), Failed> {
     check(!stdout.contains(KEY) && !stderr.contains(KEY), || {
         "the key leaked".into()
     })?;
-    check(stdout.contains("mjconform: fuzz: seed 20261128"), || {
-        stdout.clone()
+    check(stderr.contains("mjconform: fuzz: seed 20261128"), || {
+        stderr.clone()
     })?;
     let rerun = stdout
         .lines()
@@ -588,7 +588,7 @@ fn a_failure_replays_with_the_printed_command() -> Result<(), Failed> {
         replayed.clone()
     })?;
     check(
-        replayed.contains("mjconform: fuzz: 1 fuzz request ("),
+        String::from_utf8_lossy(&again.stderr).contains("mjconform: fuzz: 1 fuzz request ("),
         || replayed.clone(),
     )?;
     check(!replayed.contains(KEY), || {

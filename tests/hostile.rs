@@ -389,6 +389,7 @@ fn conforming(head: &str) -> Vec<u8> {
 
 fn limits(timeout: Duration, max_body_bytes: usize) -> ClientLimits {
     ClientLimits {
+        max_response_time: None,
         timeout,
         connect_timeout: Duration::from_secs(2),
         max_body_bytes,
@@ -398,16 +399,16 @@ fn limits(timeout: Duration, max_body_bytes: usize) -> ClientLimits {
 /// One GET of task `1` through the harness's client, with its duration.
 fn fetch(base: &str, limits: ClientLimits) -> (Result<Exchange, RequestError>, Duration) {
     let client = TargetClient::new(Url::parse(base).expect("a URL"), limits).expect("a client");
-    let spec = RequestSpec {
-        raw_path: "/mj/task/1/fetch".to_owned(),
-        headers: vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
-    };
+    let spec = RequestSpec::get(
+        "/mj/task/1/fetch",
+        vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
     let started = Instant::now();
-    let result = runtime.block_on(client.get(&spec));
+    let result = runtime.block_on(client.send(&spec));
     (result, started.elapsed())
 }
 
@@ -1145,17 +1146,17 @@ fn a_long_content_length_cannot_poison_the_next_answer() -> Result<(), Failed> {
     let limits = limits(Duration::from_secs(5), MIB);
     let client =
         TargetClient::new(Url::parse(&server.url()).expect("a URL"), limits).expect("a client");
-    let spec = RequestSpec {
-        raw_path: "/mj/task/1/fetch".to_owned(),
-        headers: vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
-    };
+    let spec = RequestSpec::get(
+        "/mj/task/1/fetch",
+        vec![("authorization".to_owned(), format!("Bearer {KEY}"))],
+    );
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a runtime");
     for round in 0..2 {
         let exchange = runtime
-            .block_on(client.get(&spec))
+            .block_on(client.send(&spec))
             .map_err(|err| format!("round {round}: {err}"))?;
         let body = String::from_utf8_lossy(&exchange.body).into_owned();
         check(body == TASK, || format!("round {round} got: {body}"))?;
@@ -1293,15 +1294,19 @@ fn broken_connections_are_errors_not_failures() -> Result<(), Failed> {
         ("short Content-Length", short.url(), "of the 100 bytes"),
         ("garbage", garbage.url(), "not HTTP/1.x"),
     ];
+    // The same broken bytes, read off the socket by the `head` and `framing` probes, are a
+    // body after a HEAD answer and a body shorter than its length: contract failures of
+    // those two checks (tests/http_rules.rs), not what this test is about.
+    let skip = ["--skip", "head_has_no_body::", "--skip", "honest_framing::"];
     for (what, url, named) in cases {
-        let run = run_binary(&run_args(&url, &[]), &dir.0, MUST_NOT_HANG)?;
+        let run = run_binary(&run_args(&url, &skip), &dir.0, MUST_NOT_HANG)?;
         run.expect_failed_trials(what)?;
         let output = run.output();
         check(
             output.contains("ERROR: the check could not run") && output.contains(named),
             || format!("{what}: expected an ERROR naming `{named}`:\n{output}"),
         )?;
-        check(output.contains(" 0 contract failures"), || {
+        check(output.contains(" 0 new contract failures"), || {
             format!("{what}: counted as a contract failure:\n{output}")
         })?;
     }
@@ -1375,7 +1380,7 @@ fn a_429_beyond_the_bound_is_an_error_not_a_failure() -> Result<(), Failed> {
             "ERROR: the check could not run",
             "failed to get an answer other than 429 Too Many Requests",
             "longer than --max-retry-after 30 s",
-            " 0 contract failures",
+            " 0 new contract failures",
             "reported as errors, not contract failures",
         ],
     )?;

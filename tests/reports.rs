@@ -125,6 +125,8 @@ fn exchange_record(path_id: &str, status: u16, body: &str) -> ExchangeRecord {
         body_truncated: false,
         body_cap: ClientLimits::default().max_body_bytes,
         elapsed: Duration::from_millis(12),
+        time_limit: None,
+        wire: None,
     };
     ExchangeRecord::of(&exchange, &ClientLimits::default(), redactor())
 }

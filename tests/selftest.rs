@@ -108,11 +108,15 @@ impl Run {
 
     /// The harness's own count of checks that could not run (as opposed to failures).
     fn run_errors(&self) -> Option<usize> {
-        let stdout = self.stdout();
-        let line = stdout
+        // The last lines are mjconform's own words, on stderr: `…, N checks could not run`.
+        let stderr = String::from_utf8_lossy(&self.output.stderr).into_owned();
+        let line = stderr
             .lines()
-            .find(|line| line.contains("checks could not run"))?;
-        let before = line.split(" checks could not run").next()?;
+            .find(|line| line.contains(" could not run"))?;
+        let before = line.split(" could not run").next()?;
+        let before = before
+            .trim_end_matches(" checks")
+            .trim_end_matches(" check");
         before.rsplit(' ').next()?.parse().ok()
     }
 
@@ -278,8 +282,13 @@ fn fault_run(
     expected: &[&str],
 ) -> Result<(), Failed> {
     let fuzz = expected.iter().any(|prefix| prefix.starts_with("fuzz::"));
-    let extra: &[&str] = if fuzz { &[] } else { &["--fuzz-cases", "0"] };
-    let run = run_against(runtime, &[fault], extra)?;
+    let mut extra: Vec<&str> = if fuzz {
+        vec![]
+    } else {
+        vec!["--fuzz-cases", "0"]
+    };
+    extra.extend(fault.run_flags());
+    let run = run_against(runtime, &[fault], &extra)?;
     let unexpected: BTreeSet<&str> = run
         .failed
         .iter()

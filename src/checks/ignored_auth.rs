@@ -24,7 +24,7 @@ pub(super) fn check(
     let what = match probe {
         Probe::MissingCredential => "a request without a credential",
         Probe::WrongKey => "a request with a wrong key",
-        Probe::KnownTask | Probe::UnknownTask => return Vec::new(),
+        _ => return Vec::new(),
     };
     let mut findings = Vec::new();
     if (200..300).contains(&exchange.status) {

@@ -25,6 +25,16 @@ mod time_order;
 pub(crate) mod time_plausibility;
 mod unknown_id_not_found;
 
+// HTTP's own rules (`docs/http-rules.md`).
+mod allow_on_405;
+mod head_has_no_body;
+mod head_supported;
+mod honest_framing;
+mod max_response_time;
+mod unsupported_method;
+mod www_authenticate_on_401;
+
+use crate::client::Method;
 use crate::exchange::Exchange;
 use crate::spec::FetchOperation;
 
@@ -39,6 +49,43 @@ pub enum Probe {
     MissingCredential,
     /// A credential of the right shape holding a wrong key.
     WrongKey,
+    /// A method the spec does not document on the fetch path, with the valid credential and
+    /// no body.
+    UnsupportedMethod(Method),
+    /// HEAD of the task the credential probes ask for, with the valid credential, read off
+    /// the wire.
+    Head,
+    /// OPTIONS on the fetch path of that task, with the valid credential.
+    Options,
+    /// GET of that task again, read off the wire: how the answer is framed.
+    Framing,
+}
+
+impl Probe {
+    /// The case name of a probe of HTTP's own rules (`method_post`, `head`, ...); the
+    /// suite's own probes are named where they are planned.
+    pub fn case_name(&self) -> String {
+        match self {
+            Probe::UnsupportedMethod(method) => {
+                format!("method_{}", method.as_str().to_ascii_lowercase())
+            }
+            Probe::Head => "head".to_owned(),
+            Probe::Options => "options".to_owned(),
+            Probe::Framing => "framing".to_owned(),
+            Probe::KnownTask => "task".to_owned(),
+            Probe::UnknownTask => "unknown_id".to_owned(),
+            Probe::MissingCredential => "missing_credential".to_owned(),
+            Probe::WrongKey => "wrong_key".to_owned(),
+        }
+    }
+
+    /// A GET read by the library: what the spec documents, so what the contract checks judge.
+    pub fn is_documented_get(&self) -> bool {
+        matches!(
+            self,
+            Probe::KnownTask | Probe::UnknownTask | Probe::MissingCredential | Probe::WrongKey
+        )
+    }
 }
 
 /// The result of one check on one exchange.
@@ -144,10 +191,17 @@ pub enum Check {
     StatusConsistency,
     ProgressFormat,
     ButtonCustomIds,
+    UnsupportedMethod,
+    AllowOn405,
+    WwwAuthenticateOn401,
+    HeadSupported,
+    HeadHasNoBody,
+    HonestFraming,
+    MaxResponseTime,
 }
 
 impl Check {
-    pub const ALL: [Check; 13] = [
+    pub const ALL: [Check; 20] = [
         Check::NotAServerError,
         Check::StatusCodeConformance,
         Check::ContentTypeConformance,
@@ -161,6 +215,13 @@ impl Check {
         Check::StatusConsistency,
         Check::ProgressFormat,
         Check::ButtonCustomIds,
+        Check::UnsupportedMethod,
+        Check::AllowOn405,
+        Check::WwwAuthenticateOn401,
+        Check::HeadSupported,
+        Check::HeadHasNoBody,
+        Check::HonestFraming,
+        Check::MaxResponseTime,
     ];
 
     /// The name used in trial names (`<check>::<case>`) and reports.
@@ -179,6 +240,13 @@ impl Check {
             Check::StatusConsistency => "status_consistency",
             Check::ProgressFormat => "progress_format",
             Check::ButtonCustomIds => "button_custom_ids",
+            Check::UnsupportedMethod => "unsupported_method",
+            Check::AllowOn405 => "allow_on_405",
+            Check::WwwAuthenticateOn401 => "www_authenticate_on_401",
+            Check::HeadSupported => "head_supported",
+            Check::HeadHasNoBody => "head_has_no_body",
+            Check::HonestFraming => "honest_framing",
+            Check::MaxResponseTime => "max_response_time",
         }
     }
 
@@ -212,16 +280,31 @@ impl Check {
             Check::ButtonCustomIds => {
                 "button customIds are unique within the task and look like `MJ::...` component ids"
             }
+            Check::UnsupportedMethod => {
+                "a method the spec does not document for the path is refused (405, 501 or 404), never served"
+            }
+            Check::AllowOn405 => "a 405 carries an Allow header listing the supported methods (RFC 9110 §15.5.6)",
+            Check::WwwAuthenticateOn401 => {
+                "a 401 carries a WWW-Authenticate challenge (RFC 9110 §15.5.2, RFC 6750 §3)"
+            }
+            Check::HeadSupported => "HEAD is supported wherever GET is (RFC 9110 §9.1)",
+            Check::HeadHasNoBody => "an answer to HEAD carries no content (RFC 9110 §9.3.2)",
+            Check::HonestFraming => {
+                "Content-Length and Transfer-Encoding say truthfully where the answer ends (RFC 9112 §6, RFC 9110 §8.6)"
+            }
+            Check::MaxResponseTime => "with --max-response-time D, every answer arrives within D",
         }
     }
 
     /// Whether the check means anything for an exchange made to `probe`.
     pub fn applies_to(self, probe: &Probe) -> bool {
         match self {
+            // The spec documents GET: other methods' answers, and the framing probe (read off
+            // the wire), are judged by HTTP's rules alone.
             Check::NotAServerError
             | Check::StatusCodeConformance
             | Check::ContentTypeConformance
-            | Check::ResponseSchemaConformance => true,
+            | Check::ResponseSchemaConformance => probe.is_documented_get(),
             Check::PositiveDataAcceptance => *probe == Probe::KnownTask,
             Check::UnknownIdNotFound => *probe == Probe::UnknownTask,
             Check::IgnoredAuth => matches!(probe, Probe::MissingCredential | Probe::WrongKey),
@@ -231,6 +314,12 @@ impl Check {
             | Check::StatusConsistency
             | Check::ProgressFormat
             | Check::ButtonCustomIds => *probe == Probe::KnownTask,
+            Check::UnsupportedMethod => matches!(probe, Probe::UnsupportedMethod(_)),
+            Check::HeadSupported | Check::HeadHasNoBody => *probe == Probe::Head,
+            Check::AllowOn405
+            | Check::WwwAuthenticateOn401
+            | Check::HonestFraming
+            | Check::MaxResponseTime => true,
         }
     }
 
@@ -265,6 +354,13 @@ impl Check {
             Check::StatusConsistency => status_consistency::check(exchange),
             Check::ProgressFormat => progress_format::check(exchange),
             Check::ButtonCustomIds => button_custom_ids::check(exchange),
+            Check::UnsupportedMethod => unsupported_method::check(exchange),
+            Check::AllowOn405 => allow_on_405::check(exchange),
+            Check::WwwAuthenticateOn401 => www_authenticate_on_401::check(exchange),
+            Check::HeadSupported => head_supported::check(exchange),
+            Check::HeadHasNoBody => head_has_no_body::check(exchange),
+            Check::HonestFraming => honest_framing::check(probe, exchange),
+            Check::MaxResponseTime => max_response_time::check(exchange),
         };
         Verdict::from_findings(findings)
     }
@@ -306,7 +402,7 @@ mod tests {
     #[test]
     fn semantic_checks_apply_to_known_tasks_only() {
         for check in Check::ALL {
-            let semantic = check >= Check::TaskIdMatches;
+            let semantic = (Check::TaskIdMatches..=Check::ButtonCustomIds).contains(&check);
             if semantic {
                 assert!(check.applies_to(&Probe::KnownTask), "{check}");
                 for probe in [

@@ -154,13 +154,13 @@ mod tests {
     use crate::fuzz::ids::IdInput;
 
     fn request(path: &str, headers: &[(&str, &str)]) -> RequestSpec {
-        RequestSpec {
-            raw_path: path.to_owned(),
-            headers: headers
+        RequestSpec::get(
+            path,
+            headers
                 .iter()
                 .map(|(n, v)| (n.to_string(), v.to_string()))
                 .collect(),
-        }
+        )
     }
 
     #[test]

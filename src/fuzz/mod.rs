@@ -333,15 +333,13 @@ impl Fuzzer {
     /// The request for an input.
     pub fn request_for(&self, input: &Input) -> RequestSpec {
         match input {
-            Input::Id(id) => RequestSpec {
-                raw_path: self.context.path_for(&id.id()),
-                headers: self.context.credential(),
-            },
-            Input::Credential(credential) => RequestSpec {
-                raw_path: self.context.path_for(&self.probe_id),
-                headers: credential
-                    .headers(&self.context.placement, self.key().unwrap_or(STAND_IN_KEY)),
-            },
+            Input::Id(id) => {
+                RequestSpec::get(self.context.path_for(&id.id()), self.context.credential())
+            }
+            Input::Credential(credential) => RequestSpec::get(
+                self.context.path_for(&self.probe_id),
+                credential.headers(&self.context.placement, self.key().unwrap_or(STAND_IN_KEY)),
+            ),
         }
     }
 

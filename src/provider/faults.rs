@@ -18,7 +18,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use axum::body::Body;
-use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Map, Value};
@@ -71,6 +71,14 @@ pub enum Fault {
     LeavesSuccess,
     StartTimeChanges,
     NeverFinishes,
+    OtherMethodsServed,
+    NoAllowOn405,
+    NoChallengeOn401,
+    HeadRefused,
+    HeadWithBody,
+    LengthOn204,
+    LengthLongerThanBody,
+    SlowUnknownId,
 }
 
 const SCHEMA: &str = "response_schema_conformance::";
@@ -142,6 +150,14 @@ pub const FAULT_CATALOGUE: &[(Fault, &[&str])] = &[
     (Fault::LeavesSuccess, &["lifecycle::"]),
     (Fault::StartTimeChanges, &["lifecycle::"]),
     (Fault::NeverFinishes, &["lifecycle::"]),
+    (Fault::OtherMethodsServed, &["unsupported_method::"]),
+    (Fault::NoAllowOn405, &["allow_on_405::"]),
+    (Fault::NoChallengeOn401, &["www_authenticate_on_401::"]),
+    (Fault::HeadRefused, &["head_supported::"]),
+    (Fault::HeadWithBody, &["head_has_no_body::"]),
+    (Fault::LengthOn204, &["honest_framing::"]),
+    (Fault::LengthLongerThanBody, &["honest_framing::"]),
+    (Fault::SlowUnknownId, &["max_response_time::"]),
 ];
 
 impl Fault {
@@ -203,6 +219,14 @@ impl Fault {
             Fault::LeavesSuccess => "leaves-success",
             Fault::StartTimeChanges => "start-time-changes",
             Fault::NeverFinishes => "never-finishes",
+            Fault::OtherMethodsServed => "other-methods-served",
+            Fault::NoAllowOn405 => "no-allow-on-405",
+            Fault::NoChallengeOn401 => "no-challenge-on-401",
+            Fault::HeadRefused => "head-refused",
+            Fault::HeadWithBody => "head-with-body",
+            Fault::LengthOn204 => "length-on-204",
+            Fault::LengthLongerThanBody => "length-longer-than-body",
+            Fault::SlowUnknownId => "slow-unknown-id",
         }
     }
 
@@ -257,7 +281,39 @@ impl Fault {
             Fault::LeavesSuccess => "the advancing task leaves SUCCESS for IN_PROGRESS",
             Fault::StartTimeChanges => "the advancing task's startTime changes at every stage",
             Fault::NeverFinishes => "the advancing task stays IN_PROGRESS at 85% forever",
+            Fault::OtherMethodsServed => {
+                "POST, PUT, PATCH and DELETE on the fetch path are answered like GET"
+            }
+            Fault::NoAllowOn405 => "405 Method Not Allowed without an Allow header",
+            Fault::NoChallengeOn401 => "401 without a WWW-Authenticate challenge",
+            Fault::HeadRefused => "HEAD on the fetch path gets 405 (only GET is routed)",
+            Fault::HeadWithBody => "the answer to HEAD carries the task body after its headers",
+            Fault::LengthOn204 => "OPTIONS gets 204 No Content with `Content-Length: 12`",
+            Fault::LengthLongerThanBody => {
+                "when the client asks to close the connection, a task's Content-Length announces 10 bytes more than are sent"
+            }
+            Fault::SlowUnknownId => {
+                "GET of an unknown id is answered after 300 ms (caught with --max-response-time 100ms)"
+            }
         }
+    }
+}
+
+impl Fault {
+    /// The run options a harness run needs to see this fault at all: a response-time limit
+    /// is the user's to set, so a slow answer fails only under one.
+    pub fn run_flags(self) -> &'static [&'static str] {
+        match self {
+            Fault::SlowUnknownId => &["--max-response-time", "100ms"],
+            _ => &[],
+        }
+    }
+
+    /// How long the answer to an id the provider does not have is held back.
+    pub fn unknown_id_delay(faults: &FaultSet) -> Option<std::time::Duration> {
+        faults
+            .has(Fault::SlowUnknownId)
+            .then_some(std::time::Duration::from_millis(300))
     }
 }
 
@@ -307,6 +363,14 @@ impl FaultSet {
             || (self.has(Fault::AnyKeyAccepted) && super::auth::bearer_token(headers).is_some())
             || (self.has(Fault::EmptyBearerAccepted)
                 && single.is_some_and(|value| value.trim().eq_ignore_ascii_case("bearer")))
+    }
+
+    /// A 401 as the faults make it: without its challenge under `no-challenge-on-401`.
+    pub fn bend_unauthorized(&self, mut response: Response) -> Response {
+        if self.has(Fault::NoChallengeOn401) {
+            response.headers_mut().remove(WWW_AUTHENTICATE);
+        }
+        response
     }
 
     /// Whether the provider crashes on this (percent-decoded) id.

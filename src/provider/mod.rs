@@ -16,17 +16,21 @@
 //! - [`state`]: the shared state and [`ProviderState::respond`], the answer to one fetch;
 //! - [`reply`]: the JSON bodies of the answers;
 //! - [`routes`]: the axum router;
+//! - [`methods`]: the answers to HEAD, OPTIONS and the methods the path does not support;
+//! - [`wire_faults`]: the framing faults hyper will not write, made on the socket;
 //! - [`server`]: binding, serving and stopping.
 
 pub mod advancing;
 pub mod auth;
 pub mod config;
 pub mod faults;
+pub mod methods;
 pub mod reply;
 pub mod routes;
 pub mod server;
 pub mod state;
 pub mod tasks;
+pub mod wire_faults;
 
 pub use advancing::ADVANCING_TASK_ID;
 pub use config::ProviderConfig;

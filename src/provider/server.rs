@@ -10,8 +10,10 @@ use tokio::sync::oneshot;
 use url::Url;
 
 use super::config::ProviderConfig;
+use super::faults::Fault;
 use super::routes::router;
 use super::state::ProviderState;
+use super::wire_faults::FaultyListener;
 
 /// A provider serving on a local socket. Dropping it stops the server.
 ///
@@ -59,6 +61,13 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     let api_key = config.api_key.clone();
     let disabled_key = config.disabled_key.clone();
     let advance_step = config.advance_step;
+    // The framing faults are made on the socket; every other provider serves plain TCP.
+    let on_the_wire = config.faults.iter().any(|fault| {
+        matches!(
+            fault,
+            Fault::HeadWithBody | Fault::LengthLongerThanBody | Fault::LengthOn204
+        )
+    });
     let state = ProviderState::new(config);
     let task_ids = state.task_ids().to_vec();
     let task_kinds = task_ids.iter().map(|id| kind_of(state.task(id))).collect();
@@ -72,9 +81,15 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
         let signal = async move {
             let _ = stopped.await;
         };
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(signal)
-            .await;
+        if on_the_wire {
+            let _ = axum::serve(FaultyListener(listener), app)
+                .with_graceful_shutdown(signal)
+                .await;
+        } else {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(signal)
+                .await;
+        }
     });
     Ok(RunningProvider {
         base_url,

@@ -82,6 +82,11 @@ impl ProviderState {
         ADVANCING_TASK_ID
     }
 
+    /// The deviations this provider makes.
+    pub fn faults(&self) -> &FaultSet {
+        &self.inner.faults
+    }
+
     /// The stored body of task `id`.
     pub fn task(&self, id: &str) -> Option<&Value> {
         self.inner.tasks.get(id)
@@ -101,7 +106,7 @@ impl ProviderState {
             self.inner.credentials.judge(headers)
         };
         match verdict {
-            Verdict::Unauthorized => reply::unauthorized(),
+            Verdict::Unauthorized => faults.bend_unauthorized(reply::unauthorized()),
             Verdict::Forbidden => reply::forbidden(),
             Verdict::Accepted if faults.crashes_on(id) => reply::error(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,

@@ -33,6 +33,9 @@ pub struct FetchOperation {
     pub requires_auth: bool,
     /// The schemes the security requirements name, resolved, in order, without repeats.
     pub auth_schemes: Vec<AuthScheme>,
+    /// Every method the spec documents on the fetch path (`GET`, and any other), uppercase:
+    /// the methods the `unsupported_method` probes leave alone.
+    pub path_methods: Vec<String>,
 }
 
 impl FetchOperation {
@@ -177,6 +180,7 @@ mod tests {
             has_default_response,
             requires_auth: false,
             auth_schemes: Vec::new(),
+            path_methods: vec!["GET".to_owned()],
         }
     }
 

@@ -4,8 +4,8 @@ use super::contract::{AuthScheme, FetchOperation, MediaContract, ResponseContrac
 use crate::errors::SpecError;
 use crate::validate::SchemaValidator;
 use openapiv3::{
-    APIKeyLocation, OpenAPI, Operation, ReferenceOr, Response, SecurityRequirement, SecurityScheme,
-    StatusCode,
+    APIKeyLocation, OpenAPI, Operation, PathItem, ReferenceOr, Response, SecurityRequirement,
+    SecurityScheme, StatusCode,
 };
 use serde_json::{Map, Value};
 use std::sync::Arc;
@@ -19,7 +19,7 @@ pub(crate) fn fetch_operation(
     document: &OpenAPI,
     origin: &str,
 ) -> Result<FetchOperation, SpecError> {
-    let candidates: Vec<(&str, String, &Operation)> = document
+    let candidates: Vec<(&str, String, &Operation, &PathItem)> = document
         .paths
         .paths
         .iter()
@@ -33,19 +33,21 @@ pub(crate) fn fetch_operation(
             };
             template
                 .ends_with("/fetch")
-                .then(|| (template.as_str(), param.to_owned(), operation))
+                .then(|| (template.as_str(), param.to_owned(), operation, item))
         })
         .collect();
     let chosen = candidates
         .iter()
-        .find(|(_, _, operation)| operation.operation_id.as_deref() == Some(PREFERRED_OPERATION_ID))
+        .find(|(_, _, operation, _)| {
+            operation.operation_id.as_deref() == Some(PREFERRED_OPERATION_ID)
+        })
         .or_else(|| {
             candidates
                 .iter()
-                .find(|(template, param, _)| *template == format!("/mj/task/{{{param}}}/fetch"))
+                .find(|(template, param, _, _)| *template == format!("/mj/task/{{{param}}}/fetch"))
         })
         .or_else(|| candidates.first());
-    let Some((template, param, operation)) = chosen else {
+    let Some((template, param, operation, item)) = chosen else {
         return Err(SpecError::NoFetchOperation {
             origin: origin.to_owned(),
         });
@@ -66,7 +68,15 @@ pub(crate) fn fetch_operation(
         has_default_response: operation.responses.default.is_some(),
         requires_auth: security.is_some_and(|requirements| requires_auth(requirements)),
         auth_schemes: resolver.auth_schemes(security.map_or(&[], Vec::as_slice))?,
+        path_methods: path_methods(item),
     })
+}
+
+/// The methods the path item documents an operation for, uppercase.
+fn path_methods(item: &PathItem) -> Vec<String> {
+    item.iter()
+        .map(|(method, _)| method.to_ascii_uppercase())
+        .collect()
 }
 
 /// The `{name}` placeholders of a path template, in order.
