@@ -8,6 +8,7 @@ pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod context;
+pub mod dialect;
 pub mod duplicate_keys;
 pub mod errors;
 pub mod exchange;
