@@ -14,6 +14,7 @@ pub mod errors;
 pub mod exchange;
 pub mod fuzz;
 pub mod harness;
+pub mod identify;
 pub mod lifecycle;
 pub mod politeness;
 pub mod provider;

@@ -57,6 +57,23 @@ enum Command {
         #[arg(long, value_name = "DURATION", default_value = "500ms",
               value_parser = mjconform::cli::parse_duration)]
         advance_step: Duration,
+        /// Answer as this family of real servers does (see `mjconform dialects`).
+        #[arg(long, env = "MJ_DIALECT", value_name = "NAME",
+              value_parser = mjconform::dialect::parse_name)]
+        dialect: Option<&'static mjconform::dialect::Dialect>,
+    },
+    /// List the dialects: the contracts real server families keep, one line each.
+    Dialects,
+    /// Send the planned requests once and rank the doc and every dialect by how the answers
+    /// fit; takes the target options of `check` (see `mjconform identify --help`).
+    #[command(disable_help_flag = true)]
+    Identify {
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "OPTIONS"
+        )]
+        args: Vec<String>,
     },
 }
 
@@ -93,7 +110,23 @@ fn main() -> ExitCode {
             faults,
             advance_step,
             list_faults: false,
-        } => serve_mock(SocketAddr::new(host, port), api_key, faults, advance_step),
+            dialect,
+        } => serve_mock(
+            SocketAddr::new(host, port),
+            api_key,
+            faults,
+            advance_step,
+            dialect,
+        ),
+        Command::Dialects => {
+            print!("{}", mjconform::dialect::listing());
+            ExitCode::SUCCESS
+        }
+        Command::Identify { args } => {
+            let mut full = vec!["mjconform identify".to_owned()];
+            full.extend(args);
+            mjconform::identify::run(full)
+        }
     }
 }
 
@@ -120,6 +153,7 @@ fn serve_mock(
     api_key: Option<String>,
     faults: Vec<Fault>,
     advance_step: Duration,
+    dialect: Option<&'static mjconform::dialect::Dialect>,
 ) -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -133,6 +167,8 @@ fn serve_mock(
         }
         config.advance_step = advance_step;
         config.faults = faults.clone();
+        config.dialect = dialect;
+        let hint = provider::dialect::key_hint(dialect);
         let running = match provider::start(config, addr).await {
             Ok(running) => running,
             Err(err) => return harness::usage_exit(&UsageError::Provider(err)),
@@ -142,12 +178,12 @@ fn serve_mock(
             running.base_url
         );
         if generated {
-            println!(
-                "api key: {}  (send it as `Authorization: Bearer <key>`)",
-                running.api_key
-            );
+            println!("api key: {}  (send it as `{hint}`)", running.api_key);
         } else {
-            println!("api key: the one given (send it as `Authorization: Bearer <key>`)");
+            println!("api key: the one given (send it as `{hint}`)");
+        }
+        if let Some(dialect) = dialect {
+            println!("dialect: {} ({})", dialect.name, dialect.description);
         }
         println!("task ids:");
         for id in &running.task_ids {
@@ -166,7 +202,7 @@ fn serve_mock(
             );
         }
         println!(
-            "try: curl -H 'Authorization: Bearer <key>' {}mj/task/{}/fetch",
+            "try: curl -H '{hint}' {}mj/task/{}/fetch",
             running.base_url,
             running.task_ids.first().map(String::as_str).unwrap_or("ID")
         );
