@@ -173,10 +173,16 @@ fn serve_mock(
             Ok(running) => running,
             Err(err) => return harness::usage_exit(&UsageError::Provider(err)),
         };
-        println!(
-            "mjconform reference provider listening on {}",
-            running.base_url
-        );
+        match dialect {
+            Some(dialect) => println!(
+                "mjconform mock speaking the {} dialect listening on {}",
+                dialect.name, running.base_url
+            ),
+            None => println!(
+                "mjconform reference provider listening on {}",
+                running.base_url
+            ),
+        }
         if generated {
             println!("api key: {}  (send it as `{hint}`)", running.api_key);
         } else {
