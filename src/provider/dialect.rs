@@ -304,6 +304,11 @@ pub fn key_hint(dialect: Option<&'static Dialect>) -> String {
         .and_then(|mock| mock.placements.first().cloned())
         .unwrap_or_default();
     let (name, value) = placement.credential("<key>");
+    let name = if name == AUTHORIZATION.as_str() {
+        "Authorization".to_owned()
+    } else {
+        name
+    };
     format!("{name}: {value}")
 }
 
@@ -399,6 +404,6 @@ mod tests {
             key_hint(Some(Dialect::find("node-port").unwrap())),
             "mj-api-secret: <key>"
         );
-        assert_eq!(key_hint(None), "authorization: Bearer <key>");
+        assert_eq!(key_hint(None), "Authorization: Bearer <key>");
     }
 }
