@@ -327,6 +327,25 @@ mod tests {
     }
 
     #[test]
+    fn unset_markers_read_as_the_extension_writes_them() {
+        use serde_json::json;
+        let markers: Vec<_> = [json!(null), json!(""), json!(0), json!("absent")]
+            .iter()
+            .filter_map(UnsetMarker::from_json)
+            .collect();
+        assert_eq!(markers, ALL_UNSET_MARKERS);
+        for bad in [json!("nil"), json!(1), json!([]), json!(false)] {
+            assert_eq!(UnsetMarker::from_json(&bad), None, "{bad}");
+        }
+        assert_eq!(
+            UnsetMarker::of_value(&json!("")),
+            Some(UnsetMarker::EmptyString)
+        );
+        assert_eq!(UnsetMarker::of_value(&json!("x")), None);
+        assert_eq!(UnsetMarker::of_value(&json!(0)), Some(UnsetMarker::Zero));
+    }
+
+    #[test]
     fn button_ids_look_like_midjourney_components() {
         for id in [
             "MJ::JOB::upsample::1::0d1f6a4e",

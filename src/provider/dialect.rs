@@ -358,6 +358,55 @@ mod tests {
         assert_eq!(java_failed["progress"], json!(""));
     }
 
+    /// Status, content type and body of a response.
+    fn read(response: Response) -> (u16, Option<String>, String) {
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a runtime");
+        let body = runtime
+            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+            .expect("a body");
+        (
+            status,
+            content_type,
+            String::from_utf8_lossy(&body).into_owned(),
+        )
+    }
+
+    #[test]
+    fn refusals_and_unknown_ids_are_answered_as_documented() {
+        let java = mock("java-original");
+        assert_eq!(read(java.unauthorized()), (401, None, String::new()));
+        assert_eq!(read(java.forbidden()).0, 401, "no 403 documented");
+        assert_eq!(read(java.unknown_id().unwrap()), (200, None, String::new()));
+        let plus = mock("plus");
+        assert_eq!(
+            read(plus.unauthorized()),
+            (
+                401,
+                Some("text/plain".into()),
+                "Authorization header missing.".into()
+            )
+        );
+        assert_eq!(read(plus.forbidden()).0, 403);
+        assert_eq!(read(plus.unknown_id().unwrap()), (204, None, String::new()));
+        let node = mock("node-port");
+        assert_eq!(read(node.unauthorized()).2, r#"{"error":"Unauthorized"}"#);
+        assert_eq!(
+            read(node.unknown_id().unwrap()),
+            (200, Some("application/json".into()), "null".into())
+        );
+        let (status, _, body) = read(mock("new-api").unknown_id().unwrap());
+        assert_eq!(status, 400);
+        assert!(body.contains("task_no_found "));
+    }
+
     #[test]
     fn extra_statuses_get_a_task_each() {
         let extra = mock("plus").extra_tasks(&seeded_tasks(NOW_MS));
