@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use crate::auth::KeyPlacement;
+use crate::auth::{wrong_key_like, KeyPlacement};
 use crate::checks::{Check, Finding, Probe, Verdict};
 use crate::cli::{parse_run_args, run_help, split_args};
 use crate::client::RequestSpec;
@@ -224,6 +224,10 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
     for line in report(context, &ranking, placement.as_ref()).lines() {
         say(line.to_owned());
     }
+    say(format!(
+        "mjconform identify: {} requests sent",
+        context.requests_made()
+    ));
     ExitCode::SUCCESS
 }
 
@@ -247,13 +251,21 @@ type Resent<'a> = Vec<(&'a Case, Result<Exchange, RequestError>)>;
 
 /// Every authenticated request was refused: tries each other placement a document names on
 /// one request, and with the first the server reads, sends the authenticated requests again.
+/// The requests that carry a credential (the wrong-key probe too, so it probes the header the
+/// server reads) are the ones sent again.
 fn find_placement<'a>(
-    context: &RunContext,
-    authenticated: &'a [&'a Arc<Case>],
+    context: &'a RunContext,
+    authenticated: &[&'a Arc<Case>],
     say: &dyn Fn(String),
 ) -> Option<(KeyPlacement, Resent<'a>)> {
     let key = context.key.as_ref()?;
     let first = authenticated.first()?;
+    let resend: Vec<&'a Arc<Case>> = context
+        .cases
+        .iter()
+        .filter(|case| case.probe == Probe::WrongKey)
+        .chain(authenticated.iter().copied())
+        .collect();
     let mut others: Vec<KeyPlacement> = Vec::new();
     for candidate in candidates() {
         for placement in candidate.contract.fetch.key_placements() {
@@ -268,11 +280,15 @@ fn find_placement<'a>(
         context.placement,
         names.join(", "),
         others.len(),
-        authenticated.len(),
+        resend.len(),
     ));
+    let wrong_key = wrong_key_like(key.expose());
     let with = |case: &Case, placement: &KeyPlacement| RequestSpec {
         raw_path: case.request.raw_path.clone(),
-        headers: vec![placement.credential(key.expose())],
+        headers: vec![placement.credential(match case.probe {
+            Probe::WrongKey => &wrong_key,
+            _ => key.expose(),
+        })],
     };
     for placement in others {
         let answer = context.send(&with(first, &placement));
@@ -286,8 +302,8 @@ fn find_placement<'a>(
             say(format!(
                 "the server reads the key as `{placement}` (pass --key-placement {placement} to `mjconform check`)"
             ));
-            let resent = authenticated
-                .iter()
+            let resent = resend
+                .into_iter()
                 .map(|case| (case.as_ref(), context.send(&with(case, &placement))))
                 .collect();
             return Some((placement, resent));

@@ -356,9 +356,27 @@ fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), F
     if !text.contains(&next) {
         return Err(format!("no `{next}` command\n{text}").into());
     }
-    let planned = format!("sending {} requests once", served_cases(mock));
-    if !text.contains(&planned) {
-        return Err(format!("the request count is not announced (`{planned}`)\n{text}").into());
+    let planned = served_cases(mock);
+    if !text.contains(&format!("sending {planned} requests once")) {
+        return Err(format!("the request count ({planned}) is not announced\n{text}").into());
+    }
+    // A mock that does not read the doc's bearer makes identify try the other placements, one
+    // request each, and send the requests that carry a credential again with the one it reads.
+    let (found, sent) = match mock {
+        DOC | "new-api" => (None, planned),
+        // mj-api-secret is tried first, and these mocks read it: one probe, then all but
+        // the request without a credential again.
+        _ => (Some("header:mj-api-secret"), planned + 1 + (planned - 1)),
+    };
+    if let Some(found) = found {
+        let said = format!("the server reads the key as `{found}`");
+        if !text.contains(&said) {
+            return Err(format!("expected `{said}`\n{text}").into());
+        }
+    }
+    let total = format!("mjconform identify: {sent} requests sent");
+    if !text.contains(&total) {
+        return Err(format!("expected `{total}`\n{text}").into());
     }
     Ok(())
 }
