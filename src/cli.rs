@@ -130,6 +130,33 @@ pub struct RunArgs {
           value_parser = parse_duration, allow_hyphen_values = true)]
     pub max_retry_after: Duration,
 
+    /// Write reports of the run: `junit`, `json`, `markdown`, `html` (comma separated,
+    /// repeatable). Written whatever happens, even when the run is interrupted.
+    #[arg(
+        long = "report",
+        env = "MJ_REPORT",
+        value_name = "FORMAT[,FORMAT...]",
+        value_delimiter = ','
+    )]
+    pub reports: Vec<String>,
+
+    /// Directory for the reports (default: `target/mjconform/` in the package under cargo,
+    /// else `mjconform-reports/` in the current directory).
+    #[arg(long, env = "MJ_REPORT_DIR", value_name = "DIR")]
+    pub report_dir: Option<PathBuf>,
+
+    /// Known deviations to accept (TOML; see docs/baseline.md): only new findings fail.
+    #[arg(long, env = "MJ_BASELINE", value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Record every finding of this run as a baseline file (grouped, with case globs).
+    #[arg(long, env = "MJ_WRITE_BASELINE", value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Fail the run when a baseline entry matched nothing (stale) or is past its `until`.
+    #[arg(long, env = "MJ_STRICT_BASELINE")]
+    pub strict_baseline: bool,
+
     /// Check against a family's contract instead of the doc: one of the embedded dialect
     /// documents (`mjconform dialects` lists them). The key goes where it says, unless
     /// --key-placement is given.

@@ -17,6 +17,7 @@ use crate::exchange::Exchange;
 use crate::politeness::{Politeness, PolitenessConfig};
 use crate::provider::{self, ProviderConfig, RunningProvider};
 use crate::redact::Redactor;
+use crate::shared_answers::SharedAnswers;
 use crate::spec::Contract;
 
 /// Where the run's requests go.
@@ -55,6 +56,9 @@ pub struct RunContext {
     /// Concurrency, rate, 429 retries, the stall breaker and the request count: every
     /// request of the run goes through it in [`RunContext::send_async`].
     pub politeness: Politeness,
+    /// Under cargo-nextest, the answers this run's processes share (see
+    /// [`crate::shared_answers`]).
+    shared: OnceLock<SharedAnswers>,
     /// Kept alive for the run; dropping it stops the embedded provider.
     _provider: Option<RunningProvider>,
 }
@@ -248,10 +252,37 @@ impl RunContext {
                 max_retry_after: args.max_retry_after,
                 timeout: args.timeout,
             }),
+            shared: OnceLock::new(),
             _provider: provider,
         };
         context.cases = context.plan(&unknown_id);
         Ok(Arc::new(context))
+    }
+
+    /// Under cargo-nextest, shares answers with the run's other processes (the conformance
+    /// suite's test binary calls this; a run of one process has nothing to share). Against
+    /// the embedded provider there is nothing to share either: each process starts its own.
+    pub fn share_answers_under_nextest(&self) {
+        if self.target.embedded {
+            return;
+        }
+        // Everything that decides what the planned requests are and how they are judged
+        // scopes the shared answers; the credential itself is part of each request's key.
+        let args = &self.args;
+        let scope = format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.target.base_url,
+            self.contract.digest,
+            self.task_ids.join(","),
+            args.seed,
+            args.fuzz_cases,
+            args.max_body
+        );
+        if let Some(shared) =
+            SharedAnswers::for_nextest(&scope, args.timeout * 2 + args.connect_timeout)
+        {
+            let _ = self.shared.set(shared);
+        }
     }
 
     /// The credential header for the run's key, if there is a key.
@@ -330,7 +361,22 @@ impl RunContext {
 
     /// The answer to `case`, requesting it on first use.
     pub fn answer<'a>(&self, case: &'a Case) -> &'a Result<Exchange, RequestError> {
-        case.answer.get_or_init(|| self.send(&case.request))
+        case.answer.get_or_init(|| self.send_shared(&case.request))
+    }
+
+    /// [`RunContext::send`], except that under cargo-nextest an answer another process of
+    /// the run already got is read instead of sent again. For requests whose answer does not
+    /// change between processes (the planned cases, the fuzz campaign); never for polls.
+    pub fn send_shared(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
+        match self.shared.get() {
+            Some(shared) => shared.answer(
+                request,
+                self.target.base_url.as_str(),
+                &self.redactor,
+                || self.send(request),
+            ),
+            None => self.send(request),
+        }
     }
 
     /// Sends one request now, from a thread outside the runtime (a trial).
@@ -343,6 +389,45 @@ impl RunContext {
     /// request of the run goes through here, so the limits hold whoever sends.
     pub async fn send_async(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
         self.politeness.send(|| self.client.get(request)).await
+    }
+
+    /// The request of `case` as it is sent, for reports of a case that got no answer.
+    pub fn sent_request(&self, case: &Case) -> crate::exchange::SentRequest {
+        crate::exchange::SentRequest {
+            method: "GET".to_owned(),
+            url: self.client.url_for(&case.request.raw_path),
+            raw_path: case.request.raw_path.clone(),
+            headers: case.request.headers.clone(),
+        }
+    }
+
+    /// Why answers to authenticated requests cannot be judged, when the run's own
+    /// credential is the reason they were refused: none was given though the spec requires
+    /// one, or the server refused it on every request that carried it (a wrong key, or the
+    /// key in a place this server does not read). `None` when the key was accepted
+    /// somewhere, so a 401 elsewhere is the server's own deviation.
+    pub fn credential_problem(&self) -> Option<String> {
+        if self.key.is_none() {
+            return self.contract.fetch.requires_auth.then(|| {
+                "no credential was given (--api-key or MJ_API_KEY) and the spec requires one; \
+                 give the key to run this check"
+                    .to_owned()
+            });
+        }
+        let refused = |case: &Arc<Case>| matches!(self.answer(case), Ok(exchange) if matches!(exchange.status, 401 | 403));
+        let keyed: Vec<&Arc<Case>> = self
+            .cases
+            .iter()
+            .filter(|case| matches!(case.probe, Probe::KnownTask | Probe::UnknownTask))
+            .collect();
+        (!keyed.is_empty() && keyed.iter().all(|case| refused(case))).then(|| {
+            format!(
+                "the credential was refused on every request that carried it; check the key, \
+                 and where this server reads it (--key-placement {}; real servers read \
+                 `Authorization: Bearer`, a raw `Authorization` or `mj-api-secret`)",
+                self.placement
+            )
+        })
     }
 
     /// Requests that went on the wire, 429 retries included.

@@ -43,6 +43,29 @@ pub enum UsageError {
     Runtime(std::io::Error),
     #[error("start the reference provider: {0}")]
     Provider(std::io::Error),
+    #[error("{0}")]
+    Baseline(#[from] BaselineError),
+    #[error("use report options: {0}")]
+    Report(String),
+}
+
+/// A baseline file of known deviations could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("read baseline `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("read baseline `{path}`: {reason}")]
+    Invalid { path: PathBuf, reason: String },
+    #[error("write baseline `{path}`: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A request to the target could not be completed, so the check could not run.
@@ -110,4 +133,11 @@ impl RequestError {
                 | RequestError::ConnectTimeout { .. }
         )
     }
+}
+
+/// TEMPORARY (stub).
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("write a report: {0}")]
+    Write(String),
 }

@@ -4,6 +4,7 @@
 //! `ARCHITECTURE.md` for the map of modules.
 
 pub mod auth;
+pub mod baseline;
 pub mod checks;
 pub mod cli;
 pub mod client;
@@ -16,11 +17,16 @@ pub mod fuzz;
 pub mod harness;
 pub mod identify;
 pub mod lifecycle;
+pub mod outcome;
 pub mod politeness;
 pub mod provider;
 pub mod redact;
 pub mod report;
+pub mod reports;
 pub mod rules;
+pub mod shared_answers;
 pub mod snapshot;
 pub mod spec;
+pub mod suite;
+pub mod trial;
 pub mod validate;

@@ -18,22 +18,20 @@
 //! [`TRANSITIONS`]: crate::rules::TRANSITIONS
 
 use std::fmt::Write as _;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use libtest_mimic::{Failed, Trial};
 
 use crate::checks::task_view::{Slot, TaskView};
 use crate::checks::{excerpt, Finding};
 use crate::client::RequestSpec;
 use crate::context::{task_case_name, RunContext};
 use crate::exchange::Exchange;
-use crate::harness::Tally;
+use crate::outcome::{Conclusion, ExchangeRecord, Failure, Family};
 use crate::report;
 use crate::rules::{
     status_rule, transition_allowed, PROGRESS, PROGRESS_MAY_DROP_INTO, TIME_FIELDS,
 };
+use crate::trial::PlannedTrial;
 
 /// The family name, the first part of every trial name.
 pub const FAMILY: &str = "lifecycle";
@@ -53,17 +51,15 @@ pub struct WatchPlan {
 }
 
 /// One trial per watched task, named `lifecycle::task_<id>`.
-pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
+pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
     plans(context)
         .into_iter()
         .map(|plan| {
-            let name = format!(
-                "{FAMILY}::{}",
-                task_case_name(&context.redactor.redact(&plan.id))
-            );
+            let case = task_case_name(&context.redactor.redact(&plan.id));
             let context = Arc::clone(context);
-            let tally = Arc::clone(tally);
-            Trial::test(name, move || watch(&context, &plan, &tally))
+            PlannedTrial::new(Family::Lifecycle, FAMILY, case, PURPOSE, move |_| {
+                watch(&context, &plan)
+            })
         })
         .collect()
 }
@@ -203,7 +199,7 @@ struct Poll {
     summary: String,
 }
 
-fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Failed> {
+fn watch(context: &RunContext, plan: &WatchPlan) -> Conclusion {
     let request = RequestSpec {
         raw_path: context.path_for(&plan.id),
         headers: context.credential(),
@@ -218,14 +214,20 @@ fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Fa
         let exchange = match context.send(&request) {
             Ok(exchange) => exchange,
             Err(err) => {
-                tally.run_errors.fetch_add(1, Ordering::Relaxed);
-                return Err(run_error(context, &request, &format!("poll {number}: {err}")).into());
+                let reason = format!("poll {number}: {err}");
+                return Conclusion::Errored {
+                    message: run_error(context, &request, &reason),
+                    reason,
+                    exchange: None,
+                };
             }
         };
         let at = started.elapsed();
-        let fail = |findings: Vec<Finding>, timeline: &[Poll]| -> Result<(), Failed> {
-            tally.contract_failures.fetch_add(1, Ordering::Relaxed);
-            Err(failure(context, &exchange, timeline, &findings).into())
+        let fail = |findings: Vec<Finding>, timeline: &[Poll]| -> Conclusion {
+            let limits = context.client.limits();
+            let record = ExchangeRecord::of(&exchange, limits, &context.redactor);
+            let message = failure(context, &exchange, timeline, &findings);
+            Conclusion::Failed(Failure::with_message(findings, Some(record), message))
         };
         let Some(task) = TaskView::of(&exchange) else {
             let why = unreadable(&exchange);
@@ -255,7 +257,7 @@ fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Fa
             return fail(findings, &timeline);
         }
         if confirming {
-            return Ok(());
+            return Conclusion::Passed;
         }
         if observation.is_terminal() {
             confirming = true;

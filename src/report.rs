@@ -44,6 +44,21 @@ pub fn curl_command(request: &SentRequest, limits: &ClientLimits, redactor: &Red
     redactor.redact(&command)
 }
 
+/// Request headers as reports show them: credentials masked, everything redacted.
+pub fn masked_headers(headers: &[(String, String)], redactor: &Redactor) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            let value = if is_credential_header(name) {
+                mask_credential(value)
+            } else {
+                value.clone()
+            };
+            (name.clone(), redactor.redact(&value))
+        })
+        .collect()
+}
+
 /// Whether a request header can carry a secret; its value is masked whatever it holds.
 fn is_credential_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
@@ -154,6 +169,28 @@ pub fn contract_failure(
     writeln!(out, "findings:").unwrap();
     for finding in findings {
         writeln!(out, "  - {}", redactor.redact(&finding.to_string())).unwrap();
+    }
+    out
+}
+
+/// The known deviations of a failed trial, after its new findings: marked as such, each
+/// with the baseline's reason. Empty when there are none.
+pub fn known_deviations(known: &[(Finding, String)], redactor: &Redactor) -> String {
+    if known.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "known deviations (accepted by the baseline, {}):\n",
+        known.len()
+    );
+    for (finding, reason) in known {
+        writeln!(
+            out,
+            "  ~ {} (known: {})",
+            redactor.redact(&finding.to_string()),
+            redactor.redact(reason)
+        )
+        .unwrap();
     }
     out
 }

@@ -27,17 +27,27 @@ const WATCH_DEADLINE: &str = "5s";
 /// The documents: `doc` (the embedded spec; the reference provider as the mock) or a dialect.
 const DOC: &str = "doc";
 
+/// Marks a trial the run reported as "could not run" rather than as a contract failure.
+const COULD_NOT_RUN: &str = " (could not run)";
+
 /// Failed trials as the table states them: `<family>::<kind>` (see [`trial_kind`]).
 macro_rules! trials {
     ($family:literal: $($kind:literal),+) => { [$(concat!($family, "::", $kind)),+] };
 }
 
 /// Every authenticated request refused: the suite puts the key where the mock does not read it
-/// (the two documents' security schemes share no placement), so no task is served, the unknown
-/// id gets 401, and the watched task cannot be read.
-const REFUSED: [&str; 3] = [
-    "positive_data_acceptance::tasks",
-    "unknown_id_not_found::unknown_id",
+/// (the two documents' security schemes share no placement), so every 401 the run gets. The
+/// checks that need an authenticated answer could not run (the refused-credential reading); the
+/// watch, which has no such reading, fails on the first 401.
+const REFUSED: [&str; 9] = [
+    "positive_data_acceptance::tasks (could not run)",
+    "task_id_matches::tasks (could not run)",
+    "time_plausibility::tasks (could not run)",
+    "time_order::tasks (could not run)",
+    "status_consistency::tasks (could not run)",
+    "progress_format::tasks (could not run)",
+    "button_custom_ids::tasks (could not run)",
+    "unknown_id_not_found::unknown_id (could not run)",
     "lifecycle::watch",
 ];
 
@@ -346,7 +356,18 @@ fn matrix_cell(runtime: &tokio::runtime::Runtime, suite: &str, mock: &str) -> Re
     let failed: BTreeSet<String> = text
         .lines()
         .filter_map(|line| line.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
-        .map(|name| trial_kind(name.trim()))
+        .map(|name| {
+            let name = name.trim();
+            let could_not_run = text
+                .split_once(&format!("---- {name} ----\n"))
+                .is_some_and(|(_, report)| report.starts_with("ERROR: the check could not run"));
+            let kind = trial_kind(name);
+            if could_not_run {
+                format!("{kind}{COULD_NOT_RUN}")
+            } else {
+                kind
+            }
+        })
         .collect();
     let failed: BTreeSet<&str> = failed.iter().map(String::as_str).collect();
     let expected = expected(suite, mock);

@@ -196,7 +196,9 @@ impl Check {
             Check::PositiveDataAcceptance => {
                 "a request with a valid credential and an existing task id gets a 2xx"
             }
-            Check::UnknownIdNotFound => "an id that cannot exist gets the documented 404",
+            Check::UnknownIdNotFound => {
+                "an id that cannot exist gets the documented answer (404, or the document's x-mjconform-unknown-id)"
+            }
             Check::IgnoredAuth => {
                 "a missing credential gets 401, a wrong one 401 or 403, and neither gets task data"
             }
@@ -232,6 +234,20 @@ impl Check {
             | Check::ProgressFormat
             | Check::ButtonCustomIds => *probe == Probe::KnownTask,
         }
+    }
+
+    /// Whether the check reads a task in a 2xx body (the semantic checks): on any other
+    /// answer it has nothing to judge.
+    pub fn reads_task_body(self) -> bool {
+        matches!(
+            self,
+            Check::TaskIdMatches
+                | Check::TimePlausibility
+                | Check::TimeOrder
+                | Check::StatusConsistency
+                | Check::ProgressFormat
+                | Check::ButtonCustomIds
+        )
     }
 
     pub fn run(self, operation: &FetchOperation, probe: &Probe, exchange: &Exchange) -> Verdict {

@@ -29,7 +29,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use libtest_mimic::{Completion, Failed, Trial};
 use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 use url::Url;
@@ -40,8 +39,9 @@ use crate::client::RequestSpec;
 use crate::context::{unknown_id_like, RunContext};
 use crate::errors::RequestError;
 use crate::exchange::{Exchange, SentRequest};
-use crate::harness::Tally;
+use crate::outcome::{Conclusion, Failure, Family};
 use crate::redact::SECRET_PLACEHOLDER;
+use crate::trial::{PlannedTrial, Scope};
 
 pub use allowances::{Allowance, Trait, ALLOWANCES, OVERSIZE_BYTES};
 pub use input::{Domain, Input};
@@ -148,6 +148,8 @@ pub struct Counts {
     pub judged: usize,
     /// Answers that were the HTTP layer's refusal, as an allowance permits.
     pub refused: usize,
+    /// Answers that broke the property only in ways the baseline accepts.
+    pub known: usize,
     /// Inputs the HTTP stack would not send.
     pub not_sendable: usize,
 }
@@ -156,6 +158,10 @@ pub struct Counts {
 #[derive(Debug)]
 pub struct PropertyFailure {
     pub trial: String,
+    /// What the minimal case broke, for reports and baselines.
+    pub findings: Vec<checks::Finding>,
+    /// The minimal case's request and answer, redacted.
+    pub exchange: Option<crate::outcome::ExchangeRecord>,
     /// The smallest input found that breaks the property.
     pub minimal: Input,
     /// The generated input shrinking started from.
@@ -390,7 +396,7 @@ impl Fuzzer {
     /// that reads a whole body, so a longer body is judged by it now, the verdict kept in
     /// `schema_verdicts`, and only an excerpt kept for reports.
     fn send_and_keep(&self, request: &RequestSpec) -> Answer {
-        let mut answer = self.context.send(request);
+        let mut answer = self.context.send_shared(request);
         if let Ok(exchange) = &mut answer {
             if exchange.body.len() > SHED_BODY_KEPT {
                 let schema = Check::ResponseSchemaConformance;
@@ -555,6 +561,17 @@ impl Fuzzer {
     /// Checks `property` on every generated request of `domain`, shrinking the first
     /// failure.
     pub fn check(&self, domain: Domain, property: Property) -> PropertyOutcome {
+        self.check_with(domain, property, &|_| false)
+    }
+
+    /// [`Fuzzer::check`], looking past failures the baseline accepts (`is_known` says which
+    /// findings it accepts) for a new one.
+    pub fn check_with(
+        &self,
+        domain: Domain,
+        property: Property,
+        is_known: &dyn Fn(&checks::Finding) -> bool,
+    ) -> PropertyOutcome {
         let records = self.campaign(domain);
         if records.is_empty() {
             let reason = match &self.replay {
@@ -577,17 +594,19 @@ impl Fuzzer {
                 Judgement::CouldNotRun(reason) => {
                     unanswered.get_or_insert((record, reason));
                 }
+                Judgement::Fail(breach) if breach_is_known(&breach, is_known) => counts.known += 1,
                 Judgement::Fail(_) => {
                     return PropertyOutcome::Broken(Box::new(self.failure(
                         domain,
                         property,
                         record,
                         records.len(),
+                        is_known,
                     )))
                 }
             }
         }
-        let nothing_judged = counts.judged + counts.refused == 0;
+        let nothing_judged = counts.judged + counts.refused + counts.known == 0;
         match unanswered {
             Some((record, reason)) if nothing_judged || property == Property::NotAServerError => {
                 PropertyOutcome::CouldNotRun(self.could_not_run(
@@ -627,6 +646,7 @@ impl Fuzzer {
         property: Property,
         record: &Record,
         total: usize,
+        is_known: &dyn Fn(&checks::Finding) -> bool,
     ) -> PropertyFailure {
         let trial = trial_name(domain, property);
         let mut shrink_requests = 0;
@@ -642,10 +662,12 @@ impl Fuzzer {
                 return Some(false);
             }
             let answer = self.answer_for_shrinking(&request, &mut shrink_requests)?;
-            Some(
-                self.judge(property, candidate, &request, &answer)
-                    .is_failure(),
-            )
+            // A candidate that breaks the property only in known ways is not the failure
+            // being shrunk.
+            Some(matches!(
+                self.judge(property, candidate, &request, &answer),
+                Judgement::Fail(breach) if !breach_is_known(&breach, is_known)
+            ))
         };
         let shrunk = match (&self.replay, self.tree(domain, record.index)) {
             (None, Some((_, mut tree))) => {
@@ -677,7 +699,9 @@ impl Fuzzer {
             let judged = self.judge(property, &minimal, &minimal_request, &answer);
             (answer, judged)
         }) {
-            Some((answer, Judgement::Fail(breach))) => (minimal, minimal_request, answer, breach),
+            Some((answer, Judgement::Fail(breach))) if !breach_is_known(&breach, is_known) => {
+                (minimal, minimal_request, answer, breach)
+            }
             _ => {
                 let Judgement::Fail(breach) =
                     self.judge(property, &record.input, &record.request, &record.answer)
@@ -750,6 +774,8 @@ impl Fuzzer {
             raw_path: sent.raw_path.clone(),
             saved,
             message: self.context.redactor.redact(&message),
+            findings: breach.findings(),
+            exchange: Some(self.exchange_record(&sent, &answer)),
             minimal,
         }
     }
@@ -777,6 +803,27 @@ impl Fuzzer {
             &record.answer,
             &rerun,
         )
+    }
+
+    /// The record reports keep of a fuzz case: the request in symbolic form, the answer.
+    fn exchange_record(
+        &self,
+        sent: &SentRequest,
+        answer: &Answer,
+    ) -> crate::outcome::ExchangeRecord {
+        let limits = self.context.client.limits();
+        let redactor = &self.context.redactor;
+        let request = crate::outcome::ExchangeRecord::of_request(sent, limits, redactor);
+        match answer.as_ref() {
+            Ok(exchange) => crate::outcome::ExchangeRecord {
+                method: request.method,
+                url: request.url,
+                request_headers: request.request_headers,
+                curl: request.curl,
+                ..crate::outcome::ExchangeRecord::of(exchange, limits, redactor)
+            },
+            Err(_) => request,
+        }
     }
 
     fn rerun(&self, replay: &ReplayCase, trial: &str) -> String {
@@ -848,25 +895,50 @@ impl Fuzzer {
     }
 
     /// The body of trial `fuzz::<domain>::<property>`.
-    fn trial(
-        &self,
-        domain: Domain,
-        property: Property,
-        tally: &Tally,
-    ) -> Result<Completion, Failed> {
-        match self.check(domain, property) {
-            PropertyOutcome::Passed(_) => Ok(Completion::Completed),
-            PropertyOutcome::NothingToCheck(reason) => Ok(Completion::ignored_with(reason)),
-            PropertyOutcome::Broken(failure) => {
-                tally.contract_failures.fetch_add(1, Ordering::Relaxed);
-                Err(failure.message.into())
-            }
-            PropertyOutcome::CouldNotRun(message) => {
-                tally.run_errors.fetch_add(1, Ordering::Relaxed);
-                Err(message.into())
+    fn trial(&self, domain: Domain, property: Property, scope: Scope<'_>) -> Conclusion {
+        // Ids are fuzzed with the run's credential; when the run's own credential is what the
+        // server refuses, "unknown ids get 404" cannot be seen.
+        if domain == Domain::Ids && property == Property::UnknownIdNotFound {
+            if let Some(problem) = self.context.credential_problem() {
+                return Conclusion::Errored {
+                    message: format!(
+                        "ERROR: the check could not run\ncheck:    {}: {}\nreason:   failed to judge an authenticated answer: {problem}\n",
+                        trial_name(domain, property),
+                        property.purpose()
+                    ),
+                    reason: problem,
+                    exchange: None,
+                };
             }
         }
+        match self.check_with(domain, property, &|finding| scope.is_known(finding)) {
+            PropertyOutcome::Passed(_) => Conclusion::Passed,
+            PropertyOutcome::NothingToCheck(reason) => Conclusion::Ignored(reason),
+            PropertyOutcome::Broken(failure) => Conclusion::Failed(Failure::with_message(
+                failure.findings.clone(),
+                failure.exchange.clone(),
+                failure.message.clone(),
+            )),
+            PropertyOutcome::CouldNotRun(message) => Conclusion::Errored {
+                reason: message
+                    .lines()
+                    .find_map(|line| line.strip_prefix("reason:"))
+                    .map(|reason| reason.trim().to_owned())
+                    .unwrap_or_else(|| "no answer to judge".to_owned()),
+                exchange: None,
+                message,
+            },
+        }
     }
+}
+
+/// Whether every finding of a breach is one the baseline accepts.
+fn breach_is_known(
+    breach: &properties::Breach,
+    is_known: &dyn Fn(&checks::Finding) -> bool,
+) -> bool {
+    let findings = breach.findings();
+    !findings.is_empty() && findings.iter().all(is_known)
 }
 
 /// The ledgers of live runs, so the harness can print what fuzzing sent after the trials.
@@ -879,7 +951,7 @@ fn register(context: &Arc<RunContext>, ledger: &Arc<Ledger>) {
 }
 
 /// The trials `fuzz::<domain>::<property>`, or none when fuzzing is off.
-pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
+pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
     let root = std::env::current_dir().unwrap_or_default();
     let Some(fuzzer) = Fuzzer::new(context, root) else {
         return Vec::new();
@@ -889,11 +961,17 @@ pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
     for domain in Domain::ALL {
         for &property in domain.properties() {
             let fuzzer = Arc::clone(&fuzzer);
-            let tally = Arc::clone(tally);
-            trials.push(Trial::ignorable_test(
-                trial_name(domain, property),
-                move || fuzzer.trial(domain, property, &tally),
-            ));
+            let name = trial_name(domain, property);
+            trials.push(
+                PlannedTrial::new(
+                    Family::Fuzz,
+                    name.clone(),
+                    domain.name(),
+                    property.purpose(),
+                    move |scope| fuzzer.trial(domain, property, scope),
+                )
+                .named(name),
+            );
         }
     }
     trials

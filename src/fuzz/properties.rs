@@ -126,6 +126,22 @@ pub enum Breach {
     Dropped { reason: String },
 }
 
+impl Breach {
+    /// The breach as findings, for reports and baselines: a dropped connection is rule
+    /// `connection-dropped`.
+    pub fn findings(&self) -> Vec<Finding> {
+        match self {
+            Breach::Answer { findings, .. } => findings.clone(),
+            Breach::Dropped { reason } => {
+                vec![
+                    Finding::new(format!("the server dropped the connection: {reason}"))
+                        .rule("connection-dropped"),
+                ]
+            }
+        }
+    }
+}
+
 /// What one property says about one generated request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Judgement {
@@ -211,10 +227,14 @@ pub fn judge_with(
             } else {
                 Judgement::Fail(Breach::Answer {
                     check: None,
-                    findings: vec![Finding::new(format!(
-                        "an id that changes the path's shape got {}, expected a redirect or a client error (3xx or 4xx)",
-                        exchange.status
-                    ))],
+                    findings: vec![Finding::status(
+                        exchange.status,
+                        "3xx or 4xx",
+                        format!(
+                            "an id that changes the path's shape got {}, expected a redirect or a client error (3xx or 4xx)",
+                            exchange.status
+                        ),
+                    )],
                 })
             }
         }
@@ -249,7 +269,9 @@ fn like_baseline(
                 "the scheme in another case got {}, but `Bearer` with the same key got {}: \
                  RFC 9110 §11.1 makes the scheme case-insensitive",
                 exchange.status, baseline.status
-            ))],
+            ))
+            .rule("scheme-case")
+            .expected_actual(baseline.status.to_string(), exchange.status.to_string())],
         }),
         Some(Err(err)) => Judgement::CouldNotRun(format!(
             "failed to get the answer to `Bearer` to compare with: {err}"

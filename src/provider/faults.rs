@@ -40,6 +40,7 @@ pub enum Fault {
     TimesOutOfOrder,
     ButtonMissingField,
     ButtonNullField,
+    ButtonIntegerTypeStyle,
     ButtonsAsObject,
     PropertiesAsString,
     ProgressAsNumber,
@@ -90,6 +91,7 @@ pub const FAULT_CATALOGUE: &[(Fault, &[&str])] = &[
     (Fault::TimesOutOfOrder, &["time_order::"]),
     (Fault::ButtonMissingField, &[SCHEMA]),
     (Fault::ButtonNullField, &[SCHEMA]),
+    (Fault::ButtonIntegerTypeStyle, &[SCHEMA]),
     (Fault::ButtonsAsObject, &[SCHEMA]),
     (Fault::PropertiesAsString, &[SCHEMA]),
     (Fault::ProgressAsNumber, &[SCHEMA]),
@@ -170,6 +172,7 @@ impl Fault {
             Fault::TimesOutOfOrder => "times-out-of-order",
             Fault::ButtonMissingField => "button-missing-field",
             Fault::ButtonNullField => "button-null-field",
+            Fault::ButtonIntegerTypeStyle => "button-integer-type-style",
             Fault::ButtonsAsObject => "buttons-as-object",
             Fault::PropertiesAsString => "properties-as-string",
             Fault::ProgressAsNumber => "progress-as-number",
@@ -217,6 +220,9 @@ impl Fault {
             Fault::TimesOutOfOrder => "startTime after finishTime (or submitTime after startTime)",
             Fault::ButtonMissingField => "buttons without `emoji`",
             Fault::ButtonNullField => "buttons with `\"label\": null`",
+            Fault::ButtonIntegerTypeStyle => {
+                "button `type` and `style` as integers (`2`), as every real family sends them"
+            }
             Fault::ButtonsAsObject => "buttons as an object keyed by customId, not an array",
             Fault::PropertiesAsString => "properties as a JSON-encoded string",
             Fault::ProgressAsNumber => "progress as a number (`45`)",
@@ -419,6 +425,16 @@ impl Fault {
             }),
             Fault::ButtonNullField => each_button(task, |button| {
                 button.insert("label".into(), Value::Null);
+            }),
+            Fault::ButtonIntegerTypeStyle => each_button(task, |button| {
+                for field in ["type", "style"] {
+                    let number = button
+                        .get(field)
+                        .and_then(Value::as_str)
+                        .and_then(|text| text.parse::<i64>().ok())
+                        .unwrap_or(2);
+                    button.insert(field.into(), Value::from(number));
+                }
             }),
             Fault::ButtonsAsObject => {
                 if let Some(Value::Array(buttons)) = task.remove("buttons") {
@@ -630,6 +646,7 @@ mod tests {
             Fault::TimesOutOfOrder,
             Fault::ButtonMissingField,
             Fault::ButtonNullField,
+            Fault::ButtonIntegerTypeStyle,
             Fault::ButtonsAsObject,
             Fault::PropertiesAsString,
             Fault::ProgressAsNumber,

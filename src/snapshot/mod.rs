@@ -18,15 +18,13 @@ pub mod record;
 pub mod store;
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-use libtest_mimic::{Failed, Trial};
-
-use crate::checks::{Check, Probe, Verdict};
+use crate::checks::{Check, Finding, Probe, Verdict};
 use crate::context::{Case, RunContext};
-use crate::harness::Tally;
+use crate::outcome::{Conclusion, ExchangeRecord, Failure, Family};
 use crate::redact::Redactor;
+use crate::trial::PlannedTrial;
 use record::{IdClass, KeyUse, Subject};
 use store::Comparison;
 
@@ -60,7 +58,7 @@ struct Plan {
 /// planning time (with a note on stderr saying how to record one), so an independent
 /// server that conforms passes with zero failures; `--ignored` runs them anyway, and they
 /// then fail for want of a baseline.
-pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
+pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
     let mode = context.args.snapshots;
     if mode == SnapshotMode::Off || context.cases.is_empty() {
         return Vec::new();
@@ -111,33 +109,33 @@ pub fn trials(context: &Arc<RunContext>, tally: &Arc<Tally>) -> Vec<Trial> {
         .cases
         .iter()
         .map(|case| {
-            let name = format!("snapshot::{}", case.name);
+            let name = case.name.clone();
             let context = Arc::clone(context);
             let case = Arc::clone(case);
+            let ignored = skip.then(|| format!("no snapshot baseline for `{}`", plan.label));
             let plan = Arc::clone(&plan);
-            let tally = Arc::clone(tally);
-            Trial::test(name, move || run_snapshot(&context, &case, &plan, &tally))
-                .with_ignored_flag(skip)
+            PlannedTrial::new(Family::Snapshot, "snapshot", name, PURPOSE, move |_| {
+                run_snapshot(&context, &case, &plan)
+            })
+            .ignored(ignored)
         })
         .collect()
 }
 
-fn run_snapshot(
-    context: &RunContext,
-    case: &Case,
-    plan: &Plan,
-    tally: &Tally,
-) -> Result<(), Failed> {
+/// What the family guards, printed with its failures.
+const PURPOSE: &str = "the answer is the same as the target's recorded snapshot";
+
+fn run_snapshot(context: &RunContext, case: &Case, plan: &Plan) -> Conclusion {
     let exchange = match context.answer(case) {
         Ok(exchange) => exchange,
         Err(err) => {
-            tally.run_errors.fetch_add(1, Ordering::Relaxed);
-            return Err(plan
-                .redactor
-                .redact(&format!(
+            return Conclusion::Errored {
+                reason: plan.redactor.redact(&err.to_string()),
+                exchange: None,
+                message: plan.redactor.redact(&format!(
                     "ERROR: the snapshot could not be taken\nreason:   failed to {err}"
-                ))
-                .into());
+                )),
+            };
         }
     };
     let outcomes: Vec<(Check, Verdict)> = Check::ALL
@@ -163,7 +161,11 @@ fn run_snapshot(
     if plan.redactor.leaks(&content) {
         // Unreachable by construction; checked because a key in a committed file is the
         // one mistake a snapshot must never make.
-        return Err("ERROR: refusing to write a snapshot that holds a secret".into());
+        return Conclusion::Errored {
+            reason: "refusing to write a snapshot that holds a secret".to_owned(),
+            exchange: None,
+            message: "ERROR: refusing to write a snapshot that holds a secret".to_owned(),
+        };
     }
     let description = format!(
         "snapshot::{} against `{}`: GET {} ({} id, credential: {})",
@@ -181,7 +183,7 @@ fn run_snapshot(
         }
     );
     match store::assert_snapshot(&plan.dir, &case.name, &description, &content) {
-        Comparison::Matched => Ok(()),
+        Comparison::Matched => Conclusion::Passed,
         Comparison::Differs {
             baseline,
             pending,
@@ -195,7 +197,16 @@ fn run_snapshot(
                 pending.as_deref(),
                 &message,
             );
-            Err(plan.redactor.redact(&report).into())
+            let record = ExchangeRecord::of(exchange, context.client.limits(), &context.redactor);
+            let finding = Finding::new(format!(
+                "the answer differs from the snapshot in {}",
+                file.display()
+            ))
+            .rule("snapshot");
+            let diff = plan.redactor.redact(&report);
+            let mut failure = Failure::with_message(vec![finding], Some(record), diff.clone());
+            failure.diff = Some(diff);
+            Conclusion::Failed(failure)
         }
     }
 }

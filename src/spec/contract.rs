@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub struct Contract {
     /// Where the spec came from (a path, or the embedded default), for messages.
     pub origin: String,
+    /// `sha256:<hex>` of the document's text: reports say exactly which contract was used.
+    pub digest: String,
     pub fetch: FetchOperation,
 }
 

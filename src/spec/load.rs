@@ -13,6 +13,14 @@ use std::sync::OnceLock;
 /// How the embedded default spec is named in messages.
 const EMBEDDED_ORIGIN: &str = "<embedded spec/mj-task-fetch.openapi.yaml>";
 
+/// `sha256:<hex>` of a spec's text.
+fn digest(text: &str) -> String {
+    use sha2::Digest as _;
+    let hash = sha2::Sha256::digest(text.as_bytes());
+    let hex: String = hash.iter().map(|byte| format!("{byte:02x}")).collect();
+    format!("sha256:{hex}")
+}
+
 impl Contract {
     /// Loads a spec file, YAML or JSON.
     pub fn from_path(path: &Path) -> Result<Contract, SpecError> {
@@ -28,6 +36,7 @@ impl Contract {
         let document = parse_document(text, origin)?;
         Ok(Contract {
             origin: origin.to_owned(),
+            digest: digest(text),
             fetch: fetch_operation(&document, origin)?,
         })
     }

@@ -1,0 +1,283 @@
+//! The baseline loop end to end, through the built binary against the reference provider
+//! with faults: record a baseline against a faulty target, rerun green, add a second fault
+//! and see only it fail, fix the first and see its entries reported stale, expire an entry,
+//! and refuse a malformed file with one line and exit 2.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, Output};
+
+use libtest_mimic::{Failed, Trial};
+use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
+
+const KEY: &str = "k7f3a9c2e1b5d";
+
+fn runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+    })
+}
+
+fn provider(faults: &[&str]) -> RunningProvider {
+    let mut config = ProviderConfig::with_random_key();
+    config.api_key = KEY.to_owned();
+    config.faults = faults
+        .iter()
+        .map(|name| name.parse::<Fault>().expect("a known fault"))
+        .collect();
+    runtime()
+        .block_on(provider::start(
+            config,
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+        ))
+        .expect("the provider starts")
+}
+
+fn scratch(test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("baseline")
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("a scratch dir");
+    dir
+}
+
+/// `mjconform check` against `target` with `extra` flags; fuzzing and snapshots off so the
+/// loop is about the suite's checks.
+fn check(target: &RunningProvider, dir: &Path, extra: &[&str]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+    command
+        .current_dir(dir)
+        .args(["check", "--target-url", target.base_url.as_str()])
+        .args(["--api-key", KEY, "--snapshots", "off", "--fuzz-cases", "0"])
+        .env_remove("MJ_BASELINE")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    for id in &target.task_ids {
+        command.args(["--task-id", id]);
+    }
+    command.args(extra);
+    command.output().expect("mjconform runs")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn expect(condition: bool, message: impl FnOnce() -> String) -> Result<(), Failed> {
+    if condition {
+        Ok(())
+    } else {
+        Err(message().into())
+    }
+}
+
+/// The trials that failed, from libtest's `failures:` list.
+fn failed_trials(output: &Output) -> Vec<String> {
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut names: Vec<String> = stdout
+        .lines()
+        .filter_map(|line| {
+            let line = line.strip_prefix("test ")?;
+            let (name, verdict) = line.split_once(" ... ")?;
+            verdict
+                .starts_with("FAILED")
+                .then(|| name.trim().to_owned())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+fn the_whole_loop() -> Result<(), Failed> {
+    let dir = scratch("loop");
+    let baseline = dir.join("baseline.toml");
+    let baseline_arg = baseline.to_str().unwrap_or_default();
+    // 1. Record against a target whose times are strings.
+    let first = provider(&["time-as-string"]);
+    let recorded = check(&first, &dir, &["--write-baseline", baseline_arg]);
+    expect(recorded.status.code() == Some(1), || {
+        format!(
+            "recording runs the checks and fails on the deviation:\n{}",
+            text(&recorded)
+        )
+    })?;
+    let file = std::fs::read_to_string(&baseline)?;
+    let entries = file.matches("[[deviation]]").count();
+    expect((1..=4).contains(&entries), || {
+        format!("a few grouped entries, got {entries}:\n{file}")
+    })?;
+    expect(
+        file.contains("rule = \"type\"") && file.contains("recorded "),
+        || file.clone(),
+    )?;
+    expect(!file.contains(KEY), || {
+        "the key is not in the baseline".into()
+    })?;
+
+    // 2. Rerun with it: green, and it says how many deviations were known.
+    let green = check(&first, &dir, &["--baseline", baseline_arg]);
+    let said = text(&green);
+    expect(green.status.code() == Some(0), || {
+        format!("rerun is green:\n{said}")
+    })?;
+    expect(
+        said.contains("0 new contract failures") && said.contains("known deviation"),
+        || said.clone(),
+    )?;
+
+    // 3. A second fault: the same rule (`type`) on another field fails alone.
+    let second = provider(&["time-as-string", "progress-as-number"]);
+    let red = check(&second, &dir, &["--baseline", baseline_arg]);
+    let said = text(&red);
+    expect(red.status.code() == Some(1), || {
+        format!("the new deviation fails:\n{said}")
+    })?;
+    let failed = failed_trials(&red);
+    expect(
+        !failed.is_empty()
+            && failed
+                .iter()
+                .all(|name| name.starts_with("response_schema_conformance::task_")),
+        || format!("only schema trials of tasks fail: {failed:?}\n{said}"),
+    )?;
+    expect(said.contains("/progress"), || said.clone())?;
+    expect(
+        said.contains("known deviations (accepted by the baseline"),
+        || format!("the known ones are listed after the new one, marked:\n{said}"),
+    )?;
+    let new_part = said
+        .split("known deviations (accepted by the baseline")
+        .next()
+        .unwrap_or_default();
+    let findings_part = new_part.rsplit("findings:").next().unwrap_or_default();
+    expect(!findings_part.contains("/submitTime"), || {
+        format!("the known finding is not among the new ones:\n{said}")
+    })?;
+
+    // 4. The first fault fixed: green, with the stale entries named; strict fails.
+    let fixed = provider(&[]);
+    let stale = check(&fixed, &dir, &["--baseline", baseline_arg]);
+    let said = text(&stale);
+    expect(stale.status.code() == Some(0), || said.clone())?;
+    expect(said.contains("stale baseline entry"), || said.clone())?;
+    let strict = check(
+        &fixed,
+        &dir,
+        &["--baseline", baseline_arg, "--strict-baseline"],
+    );
+    expect(strict.status.code() == Some(1), || {
+        format!(
+            "--strict-baseline fails on stale entries:\n{}",
+            text(&strict)
+        )
+    })?;
+
+    // 5. An expired entry stops matching: the deviation fails again, and the run says why.
+    let expired = file.replace(
+        "reason = \"recorded",
+        "until = \"2020-01-01\"\nreason = \"recorded",
+    );
+    std::fs::write(&baseline, expired)?;
+    let after = check(&first, &dir, &["--baseline", baseline_arg]);
+    let said = text(&after);
+    expect(after.status.code() == Some(1), || said.clone())?;
+    expect(said.contains("expired baseline entry"), || said.clone())?;
+    Ok(())
+}
+
+fn integer_buttons_make_a_short_file() -> Result<(), Failed> {
+    // Every button of every task with integer `type` and `style`: one entry per field.
+    let dir = scratch("buttons");
+    let baseline = dir.join("b.toml");
+    let target = provider(&["button-integer-type-style"]);
+    let output = check(
+        &target,
+        &dir,
+        &["--write-baseline", baseline.to_str().unwrap_or_default()],
+    );
+    let file =
+        std::fs::read_to_string(&baseline).map_err(|err| format!("{err}:\n{}", text(&output)))?;
+    let entries = file.matches("[[deviation]]").count();
+    expect(entries == 2, || {
+        format!("two entries (type, style), got {entries}:\n{file}")
+    })?;
+    expect(
+        file.contains("/buttons/*/type") && file.contains("/buttons/*/style"),
+        || file.clone(),
+    )?;
+    // A missing label next to them is new.
+    let next = provider(&["button-integer-type-style", "button-missing-field"]);
+    let red = check(
+        &next,
+        &dir,
+        &["--baseline", baseline.to_str().unwrap_or_default()],
+    );
+    let said = text(&red);
+    expect(
+        red.status.code() == Some(1) && said.contains("emoji"),
+        || said.clone(),
+    )?;
+    Ok(())
+}
+
+fn malformed_baselines_are_bad_input() -> Result<(), Failed> {
+    let dir = scratch("malformed");
+    let target = provider(&[]);
+    for (name, content, words) in [
+        (
+            "unknown-key.toml",
+            "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\"\nfield = 1\n",
+            "field",
+        ),
+        (
+            "no-reason.toml",
+            "version = 1\n[[deviation]]\ncheck = \"x\"\n",
+            "reason",
+        ),
+        ("not-toml.toml", "[[deviation", "not-toml.toml"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, content)?;
+        let output = check(
+            &target,
+            &dir,
+            &["--baseline", path.to_str().unwrap_or_default()],
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        expect(output.status.code() == Some(2), || {
+            format!("{name}: exit 2:\n{stderr}")
+        })?;
+        expect(
+            stderr.trim().lines().count() == 1 && stderr.contains(words),
+            || format!("{name}: one line naming `{words}`:\n{stderr}"),
+        )?;
+    }
+    let missing = check(&target, &dir, &["--baseline", "no/such/file.toml"]);
+    expect(missing.status.code() == Some(2), || text(&missing))?;
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let arguments = mjconform::harness::test_arguments();
+    let trials = vec![
+        Trial::test("baseline::the_whole_loop", the_whole_loop),
+        Trial::test(
+            "baseline::integer_buttons_make_a_short_file",
+            integer_buttons_make_a_short_file,
+        ),
+        Trial::test(
+            "baseline::malformed_baselines_are_bad_input",
+            malformed_baselines_are_bad_input,
+        ),
+    ];
+    libtest_mimic::run(&arguments, trials).exit_code()
+}
