@@ -135,9 +135,23 @@ impl RequestError {
     }
 }
 
-/// TEMPORARY (stub).
+/// A report could not be written. The run's verdict stands; the harness says which report is
+/// missing.
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
-    #[error("write a report: {0}")]
-    Write(String),
+    #[error("create the report directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write the {format} report to {path}: {source}")]
+    Write {
+        format: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("render the {format} report: {message}")]
+    Render { format: String, message: String },
 }

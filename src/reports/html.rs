@@ -1,0 +1,758 @@
+//! The HTML report card: one self-contained page (inline CSS, no script, no network, works
+//! from `file://`) that tells a person in seconds what is wrong and how to reproduce it.
+//!
+//! Top to bottom: the verdict and the target; the counts; "what is wrong", one line per
+//! failing check linking to its first failure; a grid of checks × cases coloured by outcome,
+//! where each failing cell links to its failure; each failure (collapsed but the first) with
+//! its findings, curl line, the body excerpt with every finding's JSON pointer highlighted,
+//! and the snapshot diff; the known deviations; the run's facts.
+//!
+//! Everything shown came from the target and is escaped ([`super::escape::html`]). It stays
+//! readable at hundreds of failures: the grid turns into wrapped strips of small cells when a
+//! family has many cases, and past [`MAX_DETAILED`] failures (or [`MAX_DETAILED_PER_CHECK`]
+//! of one check) a failure is one table row with its summary and curl line instead of a block.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use super::escape::html;
+use super::grouping::{by_family, family_title, severity, CheckGroup, FamilyGroup};
+use super::json_span;
+use super::text::{fact_pairs, finding_line, summary};
+use super::Report;
+use crate::outcome::{
+    ExchangeRecord, FindingRecord, TrialRecord, TrialStatus, RECORD_BODY_EXCERPT,
+};
+
+const STYLE: &str = include_str!("report.css");
+
+/// A family with more cases than this shows each check's cells as a wrapped strip instead of
+/// a column per case (a column per fuzz input would be a page wide).
+const MAX_GRID_COLUMNS: usize = 40;
+/// Failures shown as full blocks, in all; further ones are table rows.
+const MAX_DETAILED: usize = 150;
+/// Failures of one check shown as full blocks; further ones are table rows.
+const MAX_DETAILED_PER_CHECK: usize = 20;
+/// Checks listed under "what is wrong".
+const MAX_WRONG_CHECKS: usize = 12;
+
+pub fn render(report: &Report) -> String {
+    let families = by_family(report.trials);
+    let page = Page {
+        report,
+        anchors: anchors(report.trials),
+        families: &families,
+    };
+    page.render()
+}
+
+struct Page<'a> {
+    report: &'a Report<'a>,
+    /// Each trial's element id, by trial name.
+    anchors: HashMap<&'a str, String>,
+    families: &'a [FamilyGroup<'a>],
+}
+
+impl Page<'_> {
+    fn render(&self) -> String {
+        let mut out = String::with_capacity(64 * 1024);
+        let verdict = if self.report.failed() { "FAIL" } else { "PASS" };
+        write!(
+            out,
+            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+             <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+             <title>mjconform {verdict}: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n",
+            html(&self.report.facts.target_url)
+        )
+        .unwrap();
+        self.verdict(&mut out);
+        self.tiles(&mut out);
+        self.what_is_wrong(&mut out);
+        self.grid(&mut out);
+        self.failures(&mut out);
+        self.known(&mut out);
+        self.facts(&mut out);
+        out.push_str("</body>\n</html>\n");
+        out
+    }
+
+    fn anchor(&self, trial: &TrialRecord) -> &str {
+        self.anchors
+            .get(trial.name.as_str())
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    fn verdict(&self, out: &mut String) {
+        let report = self.report;
+        let facts = report.facts;
+        let (class, title) = if report.failed() {
+            ("fail", "✗ FAIL")
+        } else {
+            ("pass", "✓ PASS")
+        };
+        let target = if facts.embedded_provider {
+            " <span class=\"muted\">(the embedded reference provider)</span>"
+        } else {
+            ""
+        };
+        write!(
+            out,
+            "<header id=\"verdict\" class=\"verdict {class}\">\n<h1>{title}</h1>\n\
+             <p class=\"headline\">{}</p>\n\
+             <p class=\"target\">Target: <code>{}</code>{target} · label <code>{}</code> · \
+             spec <code>{}</code></p>\n",
+            html(&report.outcome()),
+            html(&facts.target_url),
+            html(&facts.target_label),
+            html(&facts.spec),
+        )
+        .unwrap();
+        if let Some(reason) = &report.totals.interrupted {
+            writeln!(
+                out,
+                "<p class=\"stopped\">The run stopped early: {}. This report holds the trials that ran.</p>",
+                html(reason)
+            )
+            .unwrap();
+        }
+        out.push_str("</header>\n");
+    }
+
+    fn tiles(&self, out: &mut String) {
+        let totals = self.report.totals;
+        out.push_str("<section class=\"tiles\">\n");
+        for (class, label, value) in [
+            ("pass", "passed", totals.passed.to_string()),
+            ("known", "known deviations", totals.known.to_string()),
+            ("fail", "contract failures", totals.failed.to_string()),
+            ("error", "run errors", totals.errored.to_string()),
+            ("ignored", "ignored", totals.ignored.to_string()),
+            ("", "requests sent", totals.requests_sent.to_string()),
+            (
+                "",
+                "duration",
+                format!("{:.1} s", totals.duration_ms as f64 / 1000.0),
+            ),
+        ] {
+            writeln!(
+                out,
+                "<div class=\"tile {class}\"><b>{}</b>{label}</div>",
+                html(&value)
+            )
+            .unwrap();
+        }
+        out.push_str("</section>\n");
+    }
+
+    /// The checks with a failing trial: contract failures before run errors, then in run
+    /// order. "What is wrong" and the failures section both list them so.
+    fn failing_checks(&self) -> Vec<&CheckGroup<'_>> {
+        let mut failing: Vec<&CheckGroup> = self
+            .families
+            .iter()
+            .flat_map(|family| &family.checks)
+            .filter(|check| check.worst().is_failure())
+            .collect();
+        failing.sort_by_key(|check| std::cmp::Reverse(severity(check.worst())));
+        failing
+    }
+
+    /// One line per failing check, worst first: the fastest route to the problem.
+    fn what_is_wrong(&self, out: &mut String) {
+        let failing = self.failing_checks();
+        if failing.is_empty() {
+            return;
+        }
+        out.push_str("<section id=\"wrong\">\n<h2>What is wrong</h2>\n<ul class=\"wrong\">\n");
+        for check in failing.iter().take(MAX_WRONG_CHECKS) {
+            let bad: Vec<&&TrialRecord> = check
+                .trials
+                .iter()
+                .filter(|trial| trial.status.is_failure())
+                .collect();
+            let first = bad[0];
+            let kind = if first.status == TrialStatus::Errored {
+                "could not run"
+            } else {
+                "fails"
+            };
+            writeln!(
+                out,
+                "<li><a href=\"#{}\"><code>{}</code></a> {kind} in {} of {} cases: {}</li>",
+                self.anchor(first),
+                html(check.check),
+                bad.len(),
+                check.trials.len(),
+                html(&summary(first))
+            )
+            .unwrap();
+        }
+        if failing.len() > MAX_WRONG_CHECKS {
+            writeln!(
+                out,
+                "<li>… and {} more failing checks, below.</li>",
+                failing.len() - MAX_WRONG_CHECKS
+            )
+            .unwrap();
+        }
+        out.push_str("</ul>\n</section>\n");
+    }
+
+    fn grid(&self, out: &mut String) {
+        out.push_str("<section id=\"grid\">\n<h2>Trials</h2>\n<div class=\"legend\">");
+        for status in [
+            TrialStatus::Passed,
+            TrialStatus::Known,
+            TrialStatus::Failed,
+            TrialStatus::Errored,
+            TrialStatus::Ignored,
+        ] {
+            write!(
+                out,
+                "<span><i class=\"swatch {}\">{}</i>{}</span>",
+                status.label(),
+                glyph(status),
+                legend(status)
+            )
+            .unwrap();
+        }
+        out.push_str("</div>\n");
+        if self.families.is_empty() {
+            out.push_str("<p>No trial ran.</p>\n");
+        }
+        for family in self.families {
+            writeln!(
+                out,
+                "<h3>{} <span class=\"muted\">({} checks × {} cases)</span></h3>",
+                family_title(family.family),
+                family.checks.len(),
+                family.cases.len()
+            )
+            .unwrap();
+            out.push_str("<div class=\"scroll\"><table class=\"grid\">\n");
+            if family.cases.len() <= MAX_GRID_COLUMNS {
+                self.matrix(out, family);
+            } else {
+                self.strips(out, family);
+            }
+            out.push_str("</table></div>\n");
+        }
+        out.push_str("</section>\n");
+    }
+
+    /// A column per case.
+    fn matrix(&self, out: &mut String, family: &FamilyGroup) {
+        out.push_str("<thead><tr><th></th>");
+        for case in &family.cases {
+            write!(out, "<th class=\"case\" title=\"{0}\">{0}</th>", html(case)).unwrap();
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for check in &family.checks {
+            write!(out, "<tr><th class=\"check\">{}</th>", html(check.check)).unwrap();
+            for case in &family.cases {
+                match check.trials.iter().find(|trial| trial.case == *case) {
+                    Some(trial) => {
+                        out.push_str("<td>");
+                        self.cell(out, trial);
+                        out.push_str("</td>");
+                    }
+                    None => out.push_str("<td class=\"none\" title=\"not applicable\"></td>"),
+                }
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n");
+    }
+
+    /// A wrapped strip of cells per check, for families with many cases.
+    fn strips(&self, out: &mut String, family: &FamilyGroup) {
+        out.push_str("<tbody>\n");
+        for check in &family.checks {
+            write!(
+                out,
+                "<tr><th class=\"check\">{}</th><td class=\"strip\"><div class=\"cells\">",
+                html(check.check)
+            )
+            .unwrap();
+            for trial in &check.trials {
+                self.cell(out, trial);
+            }
+            out.push_str("</div></td></tr>\n");
+        }
+        out.push_str("</tbody>\n");
+    }
+
+    /// One trial's cell: a link to its failure or known deviation, else a plain square.
+    fn cell(&self, out: &mut String, trial: &TrialRecord) {
+        let status = trial.status;
+        let title = html(&format!("{}: {}", trial.name, summary(trial)));
+        let linked = status.is_failure() || status == TrialStatus::Known;
+        if linked {
+            write!(
+                out,
+                "<a class=\"cell {}\" href=\"#{}\" title=\"{title}\">{}</a>",
+                status.label(),
+                self.anchor(trial),
+                glyph(status)
+            )
+            .unwrap();
+        } else {
+            write!(
+                out,
+                "<span class=\"cell {}\" title=\"{title}\">{}</span>",
+                status.label(),
+                glyph(status)
+            )
+            .unwrap();
+        }
+    }
+
+    /// Failures by check: the first ones as blocks, the rest as rows.
+    fn failures(&self, out: &mut String) {
+        let failing = self.report.failing();
+        if failing.is_empty() {
+            return;
+        }
+        writeln!(
+            out,
+            "<section id=\"failures\">\n<h2>Failures ({})</h2>",
+            failing.len()
+        )
+        .unwrap();
+        let mut detailed = 0;
+        for check in self.failing_checks() {
+            let bad: Vec<&TrialRecord> = check
+                .trials
+                .iter()
+                .copied()
+                .filter(|trial| trial.status.is_failure())
+                .collect();
+            writeln!(
+                out,
+                "<section class=\"check\">\n<h3><code>{}</code> <span class=\"muted\">{} of {} cases · {}</span></h3>",
+                html(check.check),
+                bad.len(),
+                check.trials.len(),
+                html(bad[0].purpose.trim())
+            )
+            .unwrap();
+            let blocks = bad
+                .len()
+                .min(MAX_DETAILED_PER_CHECK)
+                .min(MAX_DETAILED - detailed);
+            for trial in &bad[..blocks] {
+                self.failure_block(out, trial, detailed == 0);
+                detailed += 1;
+            }
+            if blocks < bad.len() {
+                self.failure_rows(out, &bad[blocks..]);
+            }
+            out.push_str("</section>\n");
+        }
+        out.push_str("</section>\n");
+    }
+
+    fn failure_block(&self, out: &mut String, trial: &TrialRecord, open: bool) {
+        let badge = if trial.status == TrialStatus::Errored {
+            "<span class=\"badge error\">error</span>"
+        } else {
+            "<span class=\"badge fail\">fail</span>"
+        };
+        writeln!(
+            out,
+            "<details class=\"trial\" id=\"{}\"{}>\n<summary>{badge} <code>{}</code> {}</summary>\n<div class=\"body\">",
+            self.anchor(trial),
+            if open { " open" } else { "" },
+            html(&trial.name),
+            html(&summary(trial))
+        )
+        .unwrap();
+        if let Some(reason) = &trial.reason {
+            writeln!(
+                out,
+                "<p><b>Could not run:</b> {} <span class=\"muted\">(not a contract failure: the check had nothing to judge)</span></p>",
+                html(reason)
+            )
+            .unwrap();
+        }
+        findings_table(out, &trial.findings);
+        if !trial.known.is_empty() {
+            out.push_str("<p class=\"label\">Known deviations in this trial (accepted by the baseline)</p>\n");
+            findings_table(out, &trial.known);
+        }
+        if let Some(exchange) = &trial.exchange {
+            exchange_parts(out, exchange, &trial.findings);
+        }
+        if let Some(diff) = &trial.diff {
+            out.push_str("<p class=\"label\">Snapshot diff (− baseline, + this run)</p>\n");
+            diff_block(out, diff);
+        }
+        if let Some(message) = &trial.message {
+            writeln!(
+                out,
+                "<details><summary class=\"muted\">As the terminal printed it</summary><pre>{}</pre></details>",
+                html(message)
+            )
+            .unwrap();
+        }
+        out.push_str("</div>\n</details>\n");
+    }
+
+    /// Failures past the cap: one row each, still with their anchor, summary and curl line.
+    fn failure_rows(&self, out: &mut String, trials: &[&TrialRecord]) {
+        writeln!(
+            out,
+            "<p class=\"muted\">{} more, one row each (the JSON report holds every detail):</p>",
+            trials.len()
+        )
+        .unwrap();
+        out.push_str(
+            "<table class=\"rest\"><thead><tr><th>trial</th><th>what</th><th>reproduce</th></tr></thead><tbody>\n",
+        );
+        for trial in trials {
+            let curl = trial
+                .exchange
+                .as_ref()
+                .map(|exchange| exchange.curl.as_str())
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "<tr id=\"{}\"><td><code>{}</code></td><td>{}</td><td><code>{}</code></td></tr>",
+                self.anchor(trial),
+                html(&trial.name),
+                html(&summary(trial)),
+                html(curl)
+            )
+            .unwrap();
+        }
+        out.push_str("</tbody></table>\n");
+    }
+
+    fn known(&self, out: &mut String) {
+        let known: Vec<&TrialRecord> = self
+            .report
+            .trials
+            .iter()
+            .filter(|trial| trial.status == TrialStatus::Known)
+            .collect();
+        if known.is_empty() {
+            return;
+        }
+        writeln!(
+            out,
+            "<section id=\"known\">\n<h2>Known deviations ({}) <span class=\"muted\">accepted by the baseline, not failures</span></h2>",
+            known.len()
+        )
+        .unwrap();
+        out.push_str(
+            "<table class=\"rest\"><thead><tr><th>trial</th><th>accepted findings</th></tr></thead><tbody>\n",
+        );
+        for trial in known {
+            let lines: Vec<String> = trial
+                .known
+                .iter()
+                .map(|finding| html(&finding_line(finding)))
+                .collect();
+            writeln!(
+                out,
+                "<tr id=\"{}\"><td><code>{}</code></td><td>{}</td></tr>",
+                self.anchor(trial),
+                html(&trial.name),
+                lines.join("<br>")
+            )
+            .unwrap();
+        }
+        out.push_str("</tbody></table>\n</section>\n");
+    }
+
+    fn facts(&self, out: &mut String) {
+        out.push_str("<section id=\"facts\">\n<h2>The run</h2>\n<table class=\"facts\">\n");
+        for (name, value) in fact_pairs(self.report) {
+            writeln!(
+                out,
+                "<tr><th>{}</th><td><code>{}</code></td></tr>",
+                html(&name.replace('_', " ")),
+                html(&value)
+            )
+            .unwrap();
+        }
+        out.push_str("</table>\n</section>\n");
+        writeln!(
+            out,
+            "<footer>mjconform {} · report written from the run's records; every value shown was redacted before it was recorded.</footer>",
+            html(&self.report.facts.mjconform_version)
+        )
+        .unwrap();
+    }
+}
+
+fn glyph(status: TrialStatus) -> &'static str {
+    match status {
+        TrialStatus::Passed => "✓",
+        TrialStatus::Known => "~",
+        TrialStatus::Failed => "✗",
+        TrialStatus::Errored => "!",
+        TrialStatus::Ignored => "–",
+    }
+}
+
+fn legend(status: TrialStatus) -> &'static str {
+    match status {
+        TrialStatus::Passed => "pass",
+        TrialStatus::Known => "known deviation",
+        TrialStatus::Failed => "contract failure",
+        TrialStatus::Errored => "could not run",
+        TrialStatus::Ignored => "ignored",
+    }
+}
+
+/// An element id per trial, from its name: letters, digits, `-` and `_` only, so the id is
+/// a plain URL fragment; a clash after that folding gets a number.
+fn anchors(trials: &[TrialRecord]) -> HashMap<&str, String> {
+    let mut taken = std::collections::HashSet::new();
+    let mut anchors = HashMap::new();
+    for trial in trials {
+        let slug: String = trial
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        let base = format!("t-{slug}");
+        let mut id = base.clone();
+        let mut number = 1;
+        while taken.contains(&id) {
+            number += 1;
+            id = format!("{base}-{number}");
+        }
+        taken.insert(id.clone());
+        anchors.insert(trial.name.as_str(), id);
+    }
+    anchors
+}
+
+fn findings_table(out: &mut String, findings: &[FindingRecord]) {
+    if findings.is_empty() {
+        return;
+    }
+    out.push_str(
+        "<table class=\"findings\"><thead><tr><th>where</th><th>rule</th><th>expected</th><th>actual</th><th>finding</th></tr></thead><tbody>\n",
+    );
+    let cell = |text: &Option<String>| {
+        text.as_deref()
+            .map(|text| format!("<code>{}</code>", html(text)))
+            .unwrap_or_default()
+    };
+    for finding in findings {
+        let pointer = match finding.pointer.as_deref() {
+            Some("") => "<code>(root)</code>".to_owned(),
+            _ => cell(&finding.pointer),
+        };
+        write!(
+            out,
+            "<tr><td>{pointer}</td><td>{}</td><td>{}</td><td>{}</td><td>{}",
+            cell(&finding.rule),
+            cell(&finding.expected),
+            cell(&finding.actual),
+            html(&finding.message)
+        )
+        .unwrap();
+        if let Some(reason) = &finding.accepted_because {
+            write!(
+                out,
+                " <span class=\"muted\">(accepted: {})</span>",
+                html(reason)
+            )
+            .unwrap();
+        }
+        out.push_str("</td></tr>\n");
+    }
+    out.push_str("</tbody></table>\n");
+}
+
+/// The curl line, the answer's status and headers, and the body excerpt with the findings'
+/// values marked.
+fn exchange_parts(out: &mut String, exchange: &ExchangeRecord, findings: &[FindingRecord]) {
+    writeln!(
+        out,
+        "<p class=\"label\">Reproduce</p>\n<pre class=\"curl\">{}</pre>",
+        html(&exchange.curl)
+    )
+    .unwrap();
+    let Some(status) = exchange.status else {
+        out.push_str("<p class=\"label\">Answer: none</p>\n");
+        return;
+    };
+    let elapsed = exchange
+        .elapsed_ms
+        .map(|ms| format!(" in {ms} ms"))
+        .unwrap_or_default();
+    writeln!(
+        out,
+        "<p class=\"label\">Answer: status {status}, {} body bytes{}{elapsed}</p>",
+        exchange.body_bytes,
+        if exchange.body_truncated {
+            " (cut at the cap)"
+        } else {
+            ""
+        }
+    )
+    .unwrap();
+    if !exchange.response_headers.is_empty() {
+        out.push_str("<details><summary class=\"muted\">Headers</summary><pre>");
+        for (name, value) in &exchange.response_headers {
+            writeln!(out, "{}: {}", html(name), html(value)).unwrap();
+        }
+        out.push_str("</pre></details>\n");
+    }
+    if let Some(excerpt) = &exchange.body_excerpt {
+        if excerpt.is_empty() {
+            out.push_str("<p class=\"muted\">(empty body)</p>\n");
+            return;
+        }
+        // The excerpt is redacted, so its length is no measure of the cut: the record's
+        // limit is.
+        let shown = if exchange.body_bytes > RECORD_BODY_EXCERPT {
+            format!(
+                " <span class=\"muted\">(the first {RECORD_BODY_EXCERPT} of {} bytes)</span>",
+                exchange.body_bytes
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            out,
+            "<p class=\"label\">Body{shown}</p>\n<pre class=\"json\">{}</pre>",
+            highlighted(excerpt, findings)
+        )
+        .unwrap();
+    }
+}
+
+/// The excerpt, escaped, with each finding's value wrapped in `<mark>`: overlapping spans
+/// (a value inside another finding's value) merge into one.
+fn highlighted(excerpt: &str, findings: &[FindingRecord]) -> String {
+    let mut spans: Vec<(Range<usize>, String)> = findings
+        .iter()
+        .filter_map(|finding| {
+            let pointer = finding.pointer.as_deref()?;
+            json_span::locate(excerpt, pointer).map(|span| (span, pointer.to_owned()))
+        })
+        .collect();
+    spans.sort_by_key(|(span, _)| (span.start, std::cmp::Reverse(span.end)));
+    let mut merged: Vec<(Range<usize>, Vec<String>)> = Vec::new();
+    for (span, pointer) in spans {
+        match merged.last_mut() {
+            Some((last, pointers)) if span.start < last.end => {
+                last.end = last.end.max(span.end);
+                if !pointers.contains(&pointer) {
+                    pointers.push(pointer);
+                }
+            }
+            _ => merged.push((span, vec![pointer])),
+        }
+    }
+    let mut out = String::with_capacity(excerpt.len() + 64);
+    let mut at = 0;
+    for (span, pointers) in merged {
+        out.push_str(&html(&excerpt[at..span.start]));
+        write!(
+            out,
+            "<mark title=\"{}\">{}</mark>",
+            html(&pointers.join(", ")),
+            html(&excerpt[span.clone()])
+        )
+        .unwrap();
+        at = span.end;
+    }
+    out.push_str(&html(&excerpt[at..]));
+    out
+}
+
+fn diff_block(out: &mut String, diff: &str) {
+    out.push_str("<pre class=\"diff\">");
+    for line in diff.lines() {
+        let class = if line.starts_with("@@") {
+            Some("hunk")
+        } else if line.starts_with('+') && !line.starts_with("+++") {
+            Some("add")
+        } else if line.starts_with('-') && !line.starts_with("---") {
+            Some("del")
+        } else {
+            None
+        };
+        match class {
+            Some(class) => writeln!(out, "<span class=\"{class}\">{}</span>", html(line)).unwrap(),
+            None => writeln!(out, "{}", html(line)).unwrap(),
+        }
+    }
+    out.push_str("</pre>\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(pointer: &str) -> FindingRecord {
+        FindingRecord {
+            pointer: Some(pointer.to_owned()),
+            rule: None,
+            expected: None,
+            actual: None,
+            message: "m".to_owned(),
+            accepted_because: None,
+        }
+    }
+
+    #[test]
+    fn marks_each_pointer_value_and_escapes_around_it() {
+        let body = r#"{"a":"<b>","progress":7,"n":{"x":1}}"#;
+        let out = highlighted(body, &[finding("/progress"), finding("/a")]);
+        assert_eq!(
+            out,
+            r#"{&quot;a&quot;:<mark title="/a">&quot;&lt;b&gt;&quot;</mark>,&quot;progress&quot;:<mark title="/progress">7</mark>,&quot;n&quot;:{&quot;x&quot;:1}}"#
+        );
+    }
+
+    #[test]
+    fn nested_spans_merge_into_one_mark() {
+        let body = r#"{"n":{"x":1}}"#;
+        let out = highlighted(body, &[finding("/n/x"), finding("/n")]);
+        assert_eq!(out.matches("<mark").count(), 1, "{out}");
+        assert!(out.contains(r#"title="/n, /n/x""#), "{out}");
+    }
+
+    #[test]
+    fn anchors_are_fragment_safe_and_unique() {
+        let names = ["a::b", "a--b", "x y"];
+        let trials: Vec<TrialRecord> = names
+            .iter()
+            .map(|name| TrialRecord {
+                name: (*name).to_owned(),
+                family: crate::outcome::Family::Check,
+                check: "a".into(),
+                case: "b".into(),
+                purpose: String::new(),
+                status: TrialStatus::Passed,
+                findings: Vec::new(),
+                known: Vec::new(),
+                exchange: None,
+                reason: None,
+                diff: None,
+                message: None,
+                duration_ms: 0,
+            })
+            .collect();
+        let anchors = anchors(&trials);
+        assert_eq!(anchors["a::b"], "t-a--b");
+        assert_eq!(anchors["a--b"], "t-a--b-2");
+        assert_eq!(anchors["x y"], "t-x-y");
+    }
+}

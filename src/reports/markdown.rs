@@ -1,0 +1,276 @@
+//! The Markdown summary, for a CI page (GitHub's job summary, a GitLab or GitHub comment):
+//! the verdict in one line, the counts, a check × outcome table, each failure in a
+//! `<details>` block with its findings and curl line, then the known deviations apart.
+//!
+//! GitHub caps a job summary at 1 MiB, so the details stop after [`MAX_DETAILED`] failures
+//! and the rest are listed by name; the HTML and JSON reports hold them all.
+
+use std::fmt::Write as _;
+
+use super::escape::{code_block, html, markdown_inline};
+use super::grouping::by_family;
+use super::text::{finding_line, summary};
+use super::Report;
+use crate::outcome::{TrialRecord, TrialStatus};
+
+/// Failures shown with their details; more are listed by name.
+const MAX_DETAILED: usize = 50;
+/// Further failures listed by name; past this, only counted.
+const MAX_LISTED: usize = 300;
+/// Lines of a snapshot diff shown in a summary.
+const MAX_DIFF_LINES: usize = 60;
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let icon = if report.failed() { "❌" } else { "✅" };
+    writeln!(
+        out,
+        "## {icon} mjconform: {}\n",
+        markdown_inline(&report.headline())
+    )
+    .unwrap();
+    counts(&mut out, report);
+    check_table(&mut out, report);
+    failures(&mut out, report);
+    known(&mut out, report);
+    baseline(&mut out, report);
+    footer(&mut out, report);
+    out
+}
+
+fn counts(out: &mut String, report: &Report) {
+    let totals = report.totals;
+    out.push_str("| passed | known | failed | errored | ignored | requests | duration |\n");
+    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    writeln!(
+        out,
+        "| {} | {} | {} | {} | {} | {} | {:.1} s |\n",
+        totals.passed,
+        totals.known,
+        totals.failed,
+        totals.errored,
+        totals.ignored,
+        totals.requests_sent,
+        totals.duration_ms as f64 / 1000.0
+    )
+    .unwrap();
+    if let Some(fuzz) = &totals.fuzz_requests {
+        writeln!(out, "Fuzzing: {}\n", markdown_inline(fuzz)).unwrap();
+    }
+    if let Some(reason) = &totals.interrupted {
+        writeln!(
+            out,
+            "> **The run stopped early:** {}. The trials below are those that ran.\n",
+            markdown_inline(reason)
+        )
+        .unwrap();
+    }
+}
+
+fn check_table(out: &mut String, report: &Report) {
+    let groups = by_family(report.trials);
+    if groups.is_empty() {
+        out.push_str("No trial ran.\n\n");
+        return;
+    }
+    out.push_str("| check | pass | known | fail | error | ignored |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    let cell = |count: usize, strong: bool| match count {
+        0 => String::new(),
+        n if strong => format!("**{n}**"),
+        n => n.to_string(),
+    };
+    for group in &groups {
+        for check in &group.checks {
+            let icon = match check.worst() {
+                TrialStatus::Failed | TrialStatus::Errored => "❌",
+                TrialStatus::Known => "⚠️",
+                TrialStatus::Passed => "✅",
+                TrialStatus::Ignored => "➖",
+            };
+            writeln!(
+                out,
+                "| {icon} {} | {} | {} | {} | {} | {} |",
+                markdown_inline(check.check),
+                cell(check.count(TrialStatus::Passed), false),
+                cell(check.count(TrialStatus::Known), false),
+                cell(check.count(TrialStatus::Failed), true),
+                cell(check.count(TrialStatus::Errored), true),
+                cell(check.count(TrialStatus::Ignored), false),
+            )
+            .unwrap();
+        }
+    }
+    out.push('\n');
+}
+
+fn failures(out: &mut String, report: &Report) {
+    let failing = report.failing();
+    if failing.is_empty() {
+        return;
+    }
+    writeln!(out, "### Failures ({})\n", failing.len()).unwrap();
+    for trial in failing.iter().take(MAX_DETAILED) {
+        details(out, trial);
+    }
+    let rest = &failing[failing.len().min(MAX_DETAILED)..];
+    if rest.is_empty() {
+        return;
+    }
+    writeln!(
+        out,
+        "<details><summary>{} more failures (the HTML and JSON reports hold every one)</summary>\n",
+        rest.len()
+    )
+    .unwrap();
+    for trial in rest.iter().take(MAX_LISTED) {
+        writeln!(
+            out,
+            "- {} {}: {}",
+            status_word(trial.status),
+            markdown_inline(&trial.name),
+            markdown_inline(&summary(trial))
+        )
+        .unwrap();
+    }
+    if rest.len() > MAX_LISTED {
+        writeln!(out, "- … and {} more", rest.len() - MAX_LISTED).unwrap();
+    }
+    out.push_str("\n</details>\n\n");
+}
+
+fn status_word(status: TrialStatus) -> &'static str {
+    match status {
+        TrialStatus::Failed => "**fail**",
+        TrialStatus::Errored => "**error**",
+        other => other.label(),
+    }
+}
+
+/// One failure: a summary line that says what broke, then the parts to act on.
+fn details(out: &mut String, trial: &TrialRecord) {
+    let kind = match trial.status {
+        TrialStatus::Errored => "error",
+        _ => "fail",
+    };
+    // The summary line sits in an HTML block, where Markdown is not read: HTML escaping only.
+    writeln!(
+        out,
+        "<details><summary>{kind}: <code>{}</code>: {}</summary>\n",
+        html(&trial.name),
+        html(&summary(trial))
+    )
+    .unwrap();
+    if !trial.purpose.trim().is_empty() {
+        writeln!(out, "*{}*\n", markdown_inline(trial.purpose.trim())).unwrap();
+    }
+    if let Some(reason) = &trial.reason {
+        writeln!(out, "Could not run: {}\n", markdown_inline(reason)).unwrap();
+    }
+    for finding in &trial.findings {
+        writeln!(out, "- {}", markdown_inline(&finding_line(finding))).unwrap();
+    }
+    if !trial.findings.is_empty() {
+        out.push('\n');
+    }
+    if let Some(exchange) = &trial.exchange {
+        out.push_str("Reproduce:\n\n");
+        out.push_str(&code_block("sh", &exchange.curl));
+        out.push('\n');
+        match exchange.status {
+            Some(status) => writeln!(
+                out,
+                "Answer: status {status}, {} body bytes{}\n",
+                exchange.body_bytes,
+                if exchange.body_truncated {
+                    " (cut at the cap)"
+                } else {
+                    ""
+                }
+            )
+            .unwrap(),
+            None => out.push_str("Answer: none\n\n"),
+        }
+    }
+    if let Some(diff) = &trial.diff {
+        let lines: Vec<&str> = diff.lines().collect();
+        let mut shown = lines[..lines.len().min(MAX_DIFF_LINES)].join("\n");
+        if lines.len() > MAX_DIFF_LINES {
+            write!(shown, "\n… {} more lines", lines.len() - MAX_DIFF_LINES).unwrap();
+        }
+        out.push_str("Snapshot diff (- baseline, + this run):\n\n");
+        out.push_str(&code_block("diff", &shown));
+        out.push('\n');
+    }
+    out.push_str("</details>\n\n");
+}
+
+fn known(out: &mut String, report: &Report) {
+    let known: Vec<&TrialRecord> = report
+        .trials
+        .iter()
+        .filter(|trial| !trial.known.is_empty())
+        .collect();
+    if known.is_empty() {
+        return;
+    }
+    let count: usize = known.iter().map(|trial| trial.known.len()).sum();
+    writeln!(
+        out,
+        "### Known deviations ({count}, accepted by the baseline, not failures)\n"
+    )
+    .unwrap();
+    for trial in known.iter().take(MAX_LISTED) {
+        for finding in &trial.known {
+            writeln!(
+                out,
+                "- {}: {}",
+                markdown_inline(&trial.name),
+                markdown_inline(&finding_line(finding))
+            )
+            .unwrap();
+        }
+    }
+    if known.len() > MAX_LISTED {
+        writeln!(out, "- … and {} more trials", known.len() - MAX_LISTED).unwrap();
+    }
+    out.push('\n');
+}
+
+fn baseline(out: &mut String, report: &Report) {
+    let totals = report.totals;
+    for (title, entries) in [
+        (
+            "Baseline entries that matched nothing in this run",
+            &totals.stale_baseline_entries,
+        ),
+        (
+            "Baseline entries past their date",
+            &totals.expired_baseline_entries,
+        ),
+    ] {
+        if entries.is_empty() {
+            continue;
+        }
+        writeln!(out, "### {title} ({})\n", entries.len()).unwrap();
+        for entry in entries {
+            writeln!(out, "- {}", markdown_inline(entry)).unwrap();
+        }
+        out.push('\n');
+    }
+}
+
+fn footer(out: &mut String, report: &Report) {
+    let facts = report.facts;
+    writeln!(
+        out,
+        "<sub>mjconform {} · spec {} ({}) · seed {} · started {} · {}</sub>",
+        markdown_inline(&facts.mjconform_version),
+        markdown_inline(&facts.spec),
+        markdown_inline(&facts.spec_digest),
+        facts.seed,
+        markdown_inline(&facts.started_at),
+        markdown_inline(&facts.invocation),
+    )
+    .unwrap();
+}
