@@ -192,6 +192,8 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
                 .all(|a| matches!(a.exchange.status, 401 | 403))
     };
     let mut placement = Some(context.placement.clone());
+    // Every placement refused: a ranking of refusals cannot name a family.
+    let mut unresolved = false;
     if context.key.is_some() && refused(&answers) {
         placement = None;
         match find_placement(context, &authenticated, &say) {
@@ -207,10 +209,13 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
                 }
                 placement = Some(found);
             }
-            None => say(
-                "no key placement was accepted: the key itself may be wrong; judging the refusals as they are"
-                    .to_owned(),
-            ),
+            None => {
+                say(
+                    "no key placement was accepted: the key itself may be wrong; judging the refusals as they are"
+                        .to_owned(),
+                );
+                unresolved = true;
+            }
         }
     }
     for error in &errors {
@@ -221,13 +226,27 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
         return ExitCode::from(EXIT_FAILED);
     }
     let ranking = rank(&answers, placement.as_ref(), &candidates());
-    for line in report(context, &ranking, placement.as_ref()).lines() {
+    let shown = if unresolved {
+        // Only the ranking: a best fit of refusals would name a family on no evidence.
+        let full = report(context, &ranking, placement.as_ref());
+        full.lines()
+            .take_while(|line| !line.starts_with("best fit"))
+            .map(|line| format!("{line}\n"))
+            .collect()
+    } else {
+        report(context, &ranking, placement.as_ref())
+    };
+    for line in shown.lines() {
         say(line.to_owned());
     }
     say(format!(
         "mjconform identify: {} requests sent",
         context.requests_made()
     ));
+    if unresolved {
+        say("mjconform identify: the ranking rests on refusals alone, so no family is named; give a key the server accepts".to_owned());
+        return ExitCode::from(EXIT_FAILED);
+    }
     ExitCode::SUCCESS
 }
 

@@ -230,7 +230,41 @@ fn main() -> ExitCode {
             move || identify_names(&runtime, mock),
         ));
     }
+    let runtime_for_refusal = Arc::clone(&runtime);
+    trials.push(Trial::test(
+        "dialects::identify::a_key_refused_everywhere_names_no_family",
+        move || identify_refused(&runtime_for_refusal),
+    ));
     libtest_mimic::run(&arguments, trials).exit_code()
+}
+
+/// With a key the server accepts in no place, identify tries each placement once, ranks the
+/// refusals, names no family and exits 1.
+fn identify_refused(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let served = start_mock(runtime, "java-original")?;
+    let mut command = mjconform();
+    command.arg("identify");
+    target_args(&mut command, &served);
+    command.env("MJ_API_KEY", "not-the-key");
+    let output = output(command)?;
+    drop(served);
+    let text = stdout(&output);
+    let expected = [
+        "no key placement was accepted",
+        "ranking (deviations",
+        "no family is named",
+    ];
+    if output.status.code() != Some(1)
+        || expected.iter().any(|line| !text.contains(line))
+        || text.contains("best fit")
+    {
+        return Err(format!(
+            "exit {}; expected {expected:?}, no best fit\n{text}",
+            output.status
+        )
+        .into());
+    }
+    Ok(())
 }
 
 fn dialect(name: &str) -> Option<&'static Dialect> {
