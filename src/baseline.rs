@@ -105,6 +105,9 @@ pub struct Baseline {
     entries: Vec<Entry>,
     /// Whether each entry is past its `until` date (decided once, at load).
     expired: Vec<bool>,
+    /// Whether each entry comes from the contract's `x-mjconform-known-deviations` (a
+    /// dialect's known bends of HTTP's rules), not from the user's file: never stale.
+    builtin: Vec<bool>,
     hits: Vec<AtomicUsize>,
 }
 
@@ -172,10 +175,52 @@ impl Baseline {
             .collect();
         Ok(Baseline {
             path: path.to_owned(),
+            builtin: vec![false; file.deviations.len()],
             entries: file.deviations,
             expired,
             hits,
         })
+    }
+
+    /// The run's baseline: the user's file (if any) and the contract's own known deviations
+    /// (`x-mjconform-known-deviations`, which a dialect uses for what its family is known to
+    /// bend). `None` when there are neither.
+    pub fn for_run(
+        file: Option<&Path>,
+        contract: &crate::spec::Contract,
+    ) -> Result<Option<Baseline>, BaselineError> {
+        let mut baseline = match file {
+            Some(path) => Some(Baseline::load(path)?),
+            None => None,
+        };
+        let Some(value) = &contract.known_deviations else {
+            return Ok(baseline);
+        };
+        let origin = PathBuf::from(&contract.origin);
+        let entries: Vec<Entry> =
+            serde_json::from_value(value.clone()).map_err(|err| BaselineError::Invalid {
+                path: origin.clone(),
+                reason: format!("x-mjconform-known-deviations: {err}"),
+            })?;
+        let builtin = baseline.get_or_insert_with(|| Baseline {
+            path: origin,
+            entries: Vec::new(),
+            expired: Vec::new(),
+            builtin: Vec::new(),
+            hits: Vec::new(),
+        });
+        for entry in entries {
+            builtin.entries.push(entry);
+            builtin.expired.push(false);
+            builtin.builtin.push(true);
+            builtin.hits.push(AtomicUsize::new(0));
+        }
+        Ok(baseline)
+    }
+
+    /// Entries from the user's file (the contract's own are not counted).
+    pub fn user_entries(&self) -> usize {
+        self.builtin.iter().filter(|builtin| !**builtin).count()
     }
 
     /// The reason of the first live entry that accepts `finding` in trial `check`/`case`,
@@ -212,7 +257,9 @@ impl Baseline {
             .iter()
             .enumerate()
             .filter(|(index, _)| {
-                !self.expired[*index] && self.hits[*index].load(Ordering::Relaxed) == 0
+                !self.builtin[*index]
+                    && !self.expired[*index]
+                    && self.hits[*index].load(Ordering::Relaxed) == 0
             })
             .map(|(_, entry)| entry.label())
             .collect()

@@ -38,10 +38,11 @@ pub struct RunArgs {
     pub task_ids: Vec<String>,
 
     /// Where the key goes: `bearer` (`Authorization: Bearer KEY`, the doc's way), `raw`
-    /// (`Authorization: KEY`) or `header:NAME` (e.g. `header:mj-api-secret`).
-    #[arg(long, env = "MJ_KEY_PLACEMENT", value_name = "PLACEMENT", default_value = "bearer",
+    /// (`Authorization: KEY`) or `header:NAME` (e.g. `header:mj-api-secret`). Default: where
+    /// the spec's security scheme puts it (`bearer` for the doc).
+    #[arg(long, env = "MJ_KEY_PLACEMENT", value_name = "PLACEMENT",
           value_parser = parse_key_placement)]
-    pub key_placement: KeyPlacement,
+    pub key_placement: Option<KeyPlacement>,
 
     /// The OpenAPI document to check against (default: the embedded `spec/` contract).
     #[arg(long, env = "MJ_SPEC", value_name = "PATH")]
@@ -174,6 +175,13 @@ pub struct RunArgs {
     #[arg(long, env = "MJ_MAX_RESPONSE_TIME", value_name = "DURATION",
           value_parser = parse_duration, allow_hyphen_values = true)]
     pub max_response_time: Option<Duration>,
+
+    /// Check against a family's contract instead of the doc: one of the embedded dialect
+    /// documents (`mjconform dialects` lists them). The key goes where it says, unless
+    /// --key-placement is given.
+    #[arg(long, env = "MJ_DIALECT", value_name = "NAME", conflicts_with = "spec",
+          value_parser = crate::dialect::parse_name)]
+    pub dialect: Option<&'static crate::dialect::Dialect>,
 }
 
 /// How a run was started: the replay command lines a run prints take the same form, so
@@ -217,6 +225,26 @@ impl Invocation {
                 vec![crate::report::shell_quote(program), "check".to_owned()]
             }
         }
+    }
+}
+
+impl RunArgs {
+    /// The contract the run checks against: `--spec`, else `--dialect`'s, else the doc.
+    pub fn contract(&self) -> Result<crate::spec::Contract, crate::errors::SpecError> {
+        match (&self.spec, self.dialect) {
+            (Some(path), _) => crate::spec::Contract::from_path(path),
+            (None, Some(dialect)) => Ok(dialect.contract()),
+            (None, None) => Ok(crate::spec::Contract::embedded()),
+        }
+    }
+
+    /// Where the key goes: `--key-placement`, else the contract's first security scheme,
+    /// else the doc's bearer.
+    pub fn placement_for(&self, contract: &crate::spec::Contract) -> KeyPlacement {
+        self.key_placement
+            .clone()
+            .or_else(|| contract.fetch.key_placement())
+            .unwrap_or_default()
     }
 }
 
@@ -601,7 +629,39 @@ mod tests {
         let args = parse_run_args(&ours).unwrap();
         assert_eq!(args.task_ids, vec!["1", "2"]);
         assert_eq!(args.api_key.as_deref(), Some("k"));
-        assert_eq!(args.key_placement, KeyPlacement::Bearer);
+        assert_eq!(args.key_placement, None);
+        let doc = crate::spec::Contract::embedded();
+        assert_eq!(args.placement_for(&doc), KeyPlacement::Bearer);
+    }
+
+    #[test]
+    fn the_dialect_chooses_the_contract_and_the_key_placement() {
+        let args = parse_run_args(&strings(&["--dialect", "node-port"])).unwrap();
+        let contract = args.contract().unwrap();
+        assert_eq!(contract.origin, "<embedded dialect node-port>");
+        assert_eq!(
+            args.placement_for(&contract),
+            KeyPlacement::Header("mj-api-secret".into())
+        );
+        let explicit = parse_run_args(&strings(&[
+            "--dialect",
+            "node-port",
+            "--key-placement",
+            "raw",
+        ]))
+        .unwrap();
+        assert_eq!(explicit.placement_for(&contract), KeyPlacement::Raw);
+        let err = parse_run_args(&strings(&["--dialect", "cobol"])).unwrap_err();
+        let text = err.to_string();
+        assert!(
+            !text.contains('\n') && text.contains("java-original, plus"),
+            "{text}"
+        );
+        let both = parse_run_args(&strings(&["--dialect", "plus", "--spec", "x.yaml"]));
+        assert!(both
+            .unwrap_err()
+            .to_string()
+            .contains("cannot be used with"));
     }
 
     #[test]

@@ -152,10 +152,7 @@ impl RunContext {
     /// Loads the contract, starts the runtime (and the embedded provider when there is no
     /// target), and plans the requests. Every error here is a usage error (exit 2).
     pub fn prepare(args: &RunArgs) -> Result<Arc<RunContext>, UsageError> {
-        let contract = match &args.spec {
-            Some(path) => Contract::from_path(path)?,
-            None => Contract::embedded(),
-        };
+        let contract = args.contract()?;
         if args.task_ids.iter().any(|id| id.trim().is_empty()) {
             return Err(UsageError::TaskId("a task id is empty".to_owned()));
         }
@@ -194,7 +191,7 @@ impl RunContext {
                     target,
                     key,
                     args.task_ids.clone(),
-                    args.key_placement.clone(),
+                    args.placement_for(&contract),
                     None,
                 )
             }
@@ -203,6 +200,8 @@ impl RunContext {
                 if let Some(key) = args.api_key.clone().filter(|key| !key.is_empty()) {
                     config.api_key = key;
                 }
+                // With a dialect, the embedded provider is that family's mock.
+                config.dialect = args.dialect;
                 let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
                 let running = runtime
                     .block_on(provider::start(config, addr))
@@ -217,8 +216,13 @@ impl RunContext {
                     embedded: true,
                 };
                 let key = Some(ApiKey::new(running.api_key.clone()));
-                // The reference provider reads the key where the doc puts it.
-                (target, key, task_ids, KeyPlacement::Bearer, Some(running))
+                // The reference provider reads the key where the doc puts it; a dialect's
+                // mock where its document does.
+                let placement = match args.dialect {
+                    Some(dialect) => args.placement_for(&dialect.contract()),
+                    None => KeyPlacement::Bearer,
+                };
+                (target, key, task_ids, placement, Some(running))
             }
         };
         let limits = ClientLimits {

@@ -105,10 +105,8 @@ impl Run {
             formats.extend(reports::parse_formats(value).map_err(UsageError::Report)?);
         }
         formats.dedup();
-        let baseline = match &run_args.baseline {
-            Some(path) => Some(Arc::new(Baseline::load(path)?)),
-            None => None,
-        };
+        let contract = run_args.contract()?;
+        let baseline = Baseline::for_run(run_args.baseline.as_deref(), &contract)?.map(Arc::new);
         if let Some(path) = &run_args.write_baseline {
             check_writable(path)?;
         }
@@ -290,7 +288,11 @@ impl Run {
     fn print_header(&self, trials: &[Trial]) {
         let context = &self.context;
         let target = if context.target.embedded {
-            format!("{} (embedded reference provider)", context.target.base_url)
+            let what = match context.args.dialect {
+                Some(dialect) => format!("the embedded mock of the {} dialect", dialect.name),
+                None => "embedded reference provider".to_owned(),
+            };
+            format!("{} ({what})", context.target.base_url)
         } else {
             context.target.base_url.to_string()
         };
@@ -315,11 +317,11 @@ impl Run {
         if context.task_ids.is_empty() {
             eprintln!("mjconform: no --task-id given: only unknown-id and credential checks run");
         }
-        if let Some(baseline) = &self.baseline {
+        if let Some(baseline) = self.baseline.as_ref().filter(|b| b.user_entries() > 0) {
             eprintln!(
                 "mjconform: baseline {}: {} accepted as known",
                 baseline.path.display(),
-                count(baseline.len(), "deviation")
+                count(baseline.user_entries(), "deviation")
             );
         }
         let fuzz_selected = trials.iter().any(|trial| {
@@ -400,7 +402,7 @@ impl Run {
         if snapshot_changes > 0 {
             line.push_str(&format!("; {}", count(snapshot_changes, "snapshot change")));
         }
-        if self.baseline.is_some() {
+        if self.baseline.as_ref().is_some_and(|b| b.user_entries() > 0) {
             line.push_str(&format!(
                 "; {}",
                 count(totals.stale_baseline_entries.len(), "stale baseline entry")
@@ -458,7 +460,7 @@ fn facts(context: &RunContext, mode: Mode) -> RunFacts {
         ),
         spec: context.contract.origin.clone(),
         spec_digest: context.contract.digest.clone(),
-        dialect: None,
+        dialect: context.args.dialect.map(|dialect| dialect.name.to_owned()),
         key_placement: context.placement.to_string(),
         credential_given: context.key.is_some(),
         seed: context.args.seed,

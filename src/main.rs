@@ -65,6 +65,23 @@ enum Command {
         #[arg(long, value_name = "DURATION", default_value = "500ms",
               value_parser = mjconform::cli::parse_duration)]
         advance_step: Duration,
+        /// Answer as this family of real servers does (see `mjconform dialects`).
+        #[arg(long, env = "MJ_DIALECT", value_name = "NAME",
+              value_parser = mjconform::dialect::parse_name)]
+        dialect: Option<&'static mjconform::dialect::Dialect>,
+    },
+    /// List the dialects: the contracts real server families keep, one line each.
+    Dialects,
+    /// Send the planned requests once and rank the doc and every dialect by how the answers
+    /// fit; takes the target options of `check` (see `mjconform identify --help`).
+    #[command(disable_help_flag = true)]
+    Identify {
+        #[arg(
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "OPTIONS"
+        )]
+        args: Vec<String>,
     },
 }
 
@@ -138,6 +155,7 @@ fn main() -> ExitCode {
             faults,
             advance_step,
             list_faults: false,
+            dialect,
         } => {
             let addr = match provider::server::listen_addr(&host, port) {
                 Ok(addr) => addr,
@@ -155,8 +173,18 @@ fn main() -> ExitCode {
                 api_key,
                 faults,
                 advance_step,
+                dialect,
             };
             serve_mock(addr, mock)
+        }
+        Command::Dialects => {
+            print!("{}", mjconform::dialect::listing());
+            ExitCode::SUCCESS
+        }
+        Command::Identify { args } => {
+            let mut full = vec!["mjconform identify".to_owned()];
+            full.extend(args);
+            mjconform::identify::run(full)
         }
     }
 }
@@ -193,6 +221,7 @@ struct Mock {
     api_key: Option<String>,
     faults: Vec<Fault>,
     advance_step: Duration,
+    dialect: Option<&'static mjconform::dialect::Dialect>,
 }
 
 /// How long open connections get to finish once a signal arrived.
@@ -211,6 +240,7 @@ fn serve_mock(addr: SocketAddr, mock: Mock) -> ExitCode {
         }
         config.advance_step = mock.advance_step;
         config.faults = mock.faults.clone();
+        config.dialect = mock.dialect;
         let running = match provider::start(config, addr).await {
             Ok(running) => running,
             Err(err) => {
@@ -234,17 +264,24 @@ fn serve_mock(addr: SocketAddr, mock: Mock) -> ExitCode {
 /// What a person needs to use the mock: where it listens, the key, each task id with what
 /// it is, and a `check` command ready to paste.
 fn print_ready(running: &RunningProvider, mock: &Mock, generated: bool) {
-    println!(
-        "mjconform reference provider listening on {}",
-        running.base_url
-    );
+    let hint = provider::dialect::key_hint(mock.dialect);
+    match mock.dialect {
+        Some(dialect) => println!(
+            "mjconform mock speaking the {} dialect listening on {}",
+            dialect.name, running.base_url
+        ),
+        None => println!(
+            "mjconform reference provider listening on {}",
+            running.base_url
+        ),
+    }
     if generated {
-        println!(
-            "api key: {}  (send it as `Authorization: Bearer <key>`)",
-            running.api_key
-        );
+        println!("api key: {}  (send it as `{hint}`)", running.api_key);
     } else {
-        println!("api key: the one given (send it as `Authorization: Bearer <key>`)");
+        println!("api key: the one given (send it as `{hint}`)");
+    }
+    if let Some(dialect) = mock.dialect {
+        println!("dialect: {} ({})", dialect.name, dialect.description);
     }
     println!("task ids:");
     let width = running.task_ids.iter().map(String::len).max().unwrap_or(0);
@@ -271,7 +308,8 @@ fn print_ready(running: &RunningProvider, mock: &Mock, generated: bool) {
         "$MJ_API_KEY".to_owned()
     };
     println!(
-        "try: curl -H \"Authorization: Bearer {header_key}\" {}mj/task/{}/fetch",
+        "try: curl -H \"{}\" {}mj/task/{}/fetch",
+        hint.replace("<key>", &header_key),
         running.base_url,
         running.task_ids.first().map(String::as_str).unwrap_or("ID")
     );
@@ -285,6 +323,9 @@ fn print_ready(running: &RunningProvider, mock: &Mock, generated: bool) {
     // A fixed label: with `--port 0` each run would otherwise get its own snapshot
     // directory (the default label is the host and port).
     check.push("--target-name mock".to_owned());
+    if let Some(dialect) = mock.dialect {
+        check.push(format!("--dialect {}", dialect.name));
+    }
     check.push(format!(
         "--task-id {}",
         shell_quote(&running.task_ids.join(","))

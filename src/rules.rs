@@ -30,6 +30,68 @@ pub const UNSET_TIME: i64 = 0;
 /// The value a server sends for a string it has not set (new-api's `""`; `null` reads the same).
 pub const UNSET_STRING: &str = "";
 
+/// One way a server marks a field it has not set, as a dialect document lists them in its
+/// `x-mjconform-unset` extension (`[null, "", 0, absent]`; see `docs/dialects.md`). Without the
+/// extension every marker is accepted, which is how the rules read the doc.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnsetMarker {
+    /// `null`.
+    Null,
+    /// `""`, for a string.
+    EmptyString,
+    /// `0`, for an integer (a time).
+    Zero,
+    /// The key is left out.
+    Absent,
+}
+
+/// Every marker: the reading when a document states no convention.
+pub const ALL_UNSET_MARKERS: [UnsetMarker; 4] = [
+    UnsetMarker::Null,
+    UnsetMarker::EmptyString,
+    UnsetMarker::Zero,
+    UnsetMarker::Absent,
+];
+
+impl UnsetMarker {
+    /// The marker an extension's list item names: `null`, `""`, `0` or `"absent"`.
+    pub fn from_json(value: &serde_json::Value) -> Option<UnsetMarker> {
+        match value {
+            serde_json::Value::Null => Some(UnsetMarker::Null),
+            serde_json::Value::String(text) if text.is_empty() => Some(UnsetMarker::EmptyString),
+            serde_json::Value::String(text) if text == "absent" => Some(UnsetMarker::Absent),
+            serde_json::Value::Number(number) if number.as_i64() == Some(UNSET_TIME) => {
+                Some(UnsetMarker::Zero)
+            }
+            _ => None,
+        }
+    }
+
+    /// The marker as the extension writes it, for findings.
+    pub fn describe(self) -> &'static str {
+        match self {
+            UnsetMarker::Null => "null",
+            UnsetMarker::EmptyString => "\"\"",
+            UnsetMarker::Zero => "0",
+            UnsetMarker::Absent => "absence",
+        }
+    }
+
+    /// The marker a value is, if it is one (absence is not a value).
+    pub fn of_value(value: &serde_json::Value) -> Option<UnsetMarker> {
+        match value {
+            serde_json::Value::Null => Some(UnsetMarker::Null),
+            serde_json::Value::String(text) if text == UNSET_STRING => {
+                Some(UnsetMarker::EmptyString)
+            }
+            serde_json::Value::Number(number) if number.as_i64() == Some(UNSET_TIME) => {
+                Some(UnsetMarker::Zero)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Where a task time may fall, in epoch milliseconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TimeWindow {
@@ -262,6 +324,25 @@ mod tests {
         ] {
             assert_eq!(PROGRESS.parse(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn unset_markers_read_as_the_extension_writes_them() {
+        use serde_json::json;
+        let markers: Vec<_> = [json!(null), json!(""), json!(0), json!("absent")]
+            .iter()
+            .filter_map(UnsetMarker::from_json)
+            .collect();
+        assert_eq!(markers, ALL_UNSET_MARKERS);
+        for bad in [json!("nil"), json!(1), json!([]), json!(false)] {
+            assert_eq!(UnsetMarker::from_json(&bad), None, "{bad}");
+        }
+        assert_eq!(
+            UnsetMarker::of_value(&json!("")),
+            Some(UnsetMarker::EmptyString)
+        );
+        assert_eq!(UnsetMarker::of_value(&json!("x")), None);
+        assert_eq!(UnsetMarker::of_value(&json!(0)), Some(UnsetMarker::Zero));
     }
 
     #[test]

@@ -35,17 +35,16 @@ pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
     trials
 }
 
-/// Whether the check judges what an authenticated request got (and so cannot run without
-/// one).
+/// Whether the check judges what an authenticated request got (and so cannot run when the
+/// run's own credential was refused). The generic checks and HTTP's own rules judge any
+/// answer, a 401 included.
 fn needs_authenticated_answer(check: Check, probe: &Probe) -> bool {
     matches!(probe, Probe::KnownTask | Probe::UnknownTask)
-        && !matches!(
-            check,
-            Check::NotAServerError
-                | Check::StatusCodeConformance
-                | Check::ContentTypeConformance
-                | Check::ResponseSchemaConformance
-        )
+        && (check.reads_task_body()
+            || matches!(
+                check,
+                Check::PositiveDataAcceptance | Check::UnknownIdNotFound
+            ))
 }
 
 /// Why the run cannot judge `check` on `case`, when it cannot: the request was refused

@@ -317,15 +317,27 @@ fn is_mock(command: &str) -> bool {
     command.contains("mjconform mock") && !command.contains("--list-faults")
 }
 
+/// Copies a directory with its subdirectories.
+fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &to.join(entry.file_name()))?;
+        } else {
+            std::fs::copy(entry.path(), to.join(entry.file_name()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Runs the commands of `block` that are run, in order.
 fn run_block(block: &Block, bin_dir: &Path, scratch: &Path) -> Result<Completion, Failed> {
-    std::fs::create_dir_all(scratch.join("spec"))?;
-    // Documents name the repository's spec by its relative path.
-    let spec = Path::new(env!("CARGO_MANIFEST_DIR")).join("spec");
-    for entry in std::fs::read_dir(spec)? {
-        let entry = entry?;
-        std::fs::copy(entry.path(), scratch.join("spec").join(entry.file_name()))?;
-    }
+    // Documents name the repository's specs by their relative paths.
+    copy_tree(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("spec"),
+        &scratch.join("spec"),
+    )?;
     let mut shell = Shell {
         bin_dir: bin_dir.to_path_buf(),
         scratch: scratch.to_path_buf(),

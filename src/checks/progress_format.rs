@@ -2,8 +2,8 @@
 //! `string`, so `"45"`, `"0.45"`, `"150%"` pass it, and clients that strip the `%` and parse a
 //! number (to draw a progress bar) break or overflow.
 //!
-//! The pattern is [`crate::rules::PROGRESS`]. An empty string is an unset progress (the
-//! proxies send `""` on failure), and a progress of the wrong type is the schema check's
+//! The pattern is [`crate::rules::PROGRESS`]. An empty string is an unset progress (some
+//! servers send `""` on failure), and a progress of the wrong type is the schema check's
 //! finding.
 
 use super::task_view::{Slot, TaskView};

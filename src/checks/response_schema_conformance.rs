@@ -2,9 +2,12 @@
 //! body is parsed strictly whatever its Content-Type says (a wrong type is
 //! `content_type_conformance`'s finding), so an invalid body is reported here.
 
+use serde_json::Value;
+
 use super::{excerpt, Finding};
 use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::rules::UnsetMarker;
+use crate::spec::{FetchOperation, FieldKind, UnsetConvention};
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(response) = operation.documented(exchange.status) else {
@@ -30,6 +33,10 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
             .rule("json")]
         }
     };
+    let unset = media
+        .and_then(|media| media.unset.as_deref())
+        .map(|convention| unset_findings(convention, &body))
+        .unwrap_or_default();
     schema
         .validate(&body)
         .into_iter()
@@ -44,8 +51,51 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
             .rule(violation.kind.to_string())
             .expected_actual(violation.expected.clone(), violation.actual.clone())
         })
+        .chain(unset)
         .collect()
 }
+
+/// Top-level fields holding an unset marker (`""` in a string, `0` in an integer) that the
+/// document's `x-mjconform-unset` does not list for them: the body marks "unset" another
+/// family's way, and a client of this family reads `0` as 1970 or `""` as a value. `null` is
+/// left to the schema (`nullable`), so it is reported once.
+fn unset_findings(convention: &UnsetConvention, body: &Value) -> Vec<Finding> {
+    let Some(object) = body.as_object() else {
+        return Vec::new();
+    };
+    let mut findings = Vec::new();
+    for field in &convention.fields {
+        let Some(value) = object.get(&field.name) else {
+            continue;
+        };
+        let marker = match (field.kind, UnsetMarker::of_value(value)) {
+            (FieldKind::String, Some(UnsetMarker::EmptyString)) => UnsetMarker::EmptyString,
+            (FieldKind::Integer, Some(UnsetMarker::Zero)) => UnsetMarker::Zero,
+            _ => continue,
+        };
+        if field.markers.contains(&marker) {
+            continue;
+        }
+        let documented: Vec<&str> = field.markers.iter().map(|m| m.describe()).collect();
+        findings.push(
+            Finding::at(
+                format!("/{}", field.name),
+                format!(
+                    "{} marks {} unset, but the document marks it with {}",
+                    marker.describe(),
+                    field.name,
+                    documented.join(" or ")
+                ),
+            )
+            .rule(UNSET_RULE)
+            .expected_actual(documented.join(" or "), marker.describe()),
+        );
+    }
+    findings
+}
+
+/// The rule of an unset-marker finding: the extension it reads.
+const UNSET_RULE: &str = "x-mjconform-unset";
 
 #[cfg(test)]
 mod tests {
@@ -88,6 +138,26 @@ mod tests {
         let found = findings("{\"id\":");
         assert_eq!(found.len(), 1);
         assert!(found[0].message.contains("not valid JSON"));
+    }
+
+    #[test]
+    fn unset_markers_outside_the_convention_are_findings() {
+        let spec = crate::spec::DEFAULT_SPEC.replace(
+            "    Task:\n      type: object\n",
+            "    Task:\n      type: object\n      x-mjconform-unset: [null, absent]\n",
+        );
+        let contract = Contract::from_str(&spec, "t").unwrap();
+        let body = r#"{"id":"1","startTime":0,"failReason":"","progress":"0%","properties":{}}"#;
+        let found = check(
+            &contract.fetch,
+            &answer(200, Some("application/json"), body),
+        );
+        let pointers: Vec<_> = found.iter().filter_map(|f| f.pointer.as_deref()).collect();
+        assert_eq!(pointers, ["/failReason", "/startTime"], "{found:?}");
+        assert_eq!(found[0].rule.as_deref(), Some("x-mjconform-unset"));
+        assert!(found[1].message.contains("0 marks startTime unset"));
+        // The doc states no convention: every marker reads as unset, nothing is reported.
+        assert_eq!(findings(body), Vec::new());
     }
 
     #[test]

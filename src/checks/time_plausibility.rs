@@ -2,8 +2,8 @@
 //! `int64`, so a server sending epoch seconds (`1747132423`) or microseconds passes it, and
 //! every client then shows dates in January 1970 or in the year 57000.
 //!
-//! The window is [`crate::rules::EPOCH_MS_WINDOW`]; `0` is an unset time (new-api's habit)
-//! and not judged, nor is a time of the wrong type (the schema check's finding).
+//! The window is [`crate::rules::EPOCH_MS_WINDOW`]; `0` is an unset time (see the unset
+//! markers in [`crate::rules`]) and not judged, nor is a time of the wrong type (the schema check's finding).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -1,6 +1,7 @@
-//! An id that cannot exist must get the documented 404. Real servers answer 200 `null`,
-//! 200 empty, 204 or 400 instead (see the research notes), and clients then mistake
-//! "no such task" for "task without data".
+//! An id that cannot exist must get the documented answer: 404 in the doc, or whatever the
+//! document states with `x-mjconform-unknown-id` (a dialect's 200 `null`, 204, 400 with its
+//! error body). Real servers rarely answer the doc's 404, and clients then mistake "no such
+//! task" for "task without data".
 
 use super::{excerpt, Finding};
 use crate::exchange::Exchange;
@@ -11,9 +12,12 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
         // The spec documents no 404, so it makes no promise about unknown ids.
         return Vec::new();
     };
-    if exchange.status == expected {
-        return Vec::new();
-    }
+    let documented = match &operation.unknown_id {
+        Some(answer) if answer.matches(exchange.status, &exchange.body) => return Vec::new(),
+        Some(answer) => answer.to_string(),
+        None if exchange.status == expected => return Vec::new(),
+        None => expected.to_string(),
+    };
     let body = if exchange.body.is_empty() {
         "an empty body".to_owned()
     } else {
@@ -23,14 +27,16 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
         )
     };
     let message = format!(
-        "an id that cannot exist got {} with {body}, expected the documented {expected}",
+        "an id that cannot exist got {} with {body}, expected the documented {documented}",
         exchange.status
     );
-    vec![Finding::status(
-        exchange.status,
-        expected.to_string(),
-        message,
-    )]
+    if exchange.status == expected {
+        // The status is right and the body is not: a body finding, not a status one.
+        return vec![Finding::new(message)
+            .rule("unknown-id-body")
+            .expected_actual(documented, body)];
+    }
+    vec![Finding::status(exchange.status, documented, message)]
 }
 
 #[cfg(test)]
@@ -48,5 +54,22 @@ mod tests {
         let empty = check(&operation, &answer(204, None, ""));
         assert!(empty[0].message.contains("an empty body"));
         assert_eq!(check(&operation, &answer(400, None, "{}")).len(), 1);
+    }
+
+    #[test]
+    fn the_extension_states_status_and_body() {
+        let mut operation = Contract::embedded().fetch;
+        operation.unknown_id = Some(crate::spec::UnknownIdAnswer {
+            status: 200,
+            body: Some("null".into()),
+        });
+        assert!(check(&operation, &answer(200, Some("application/json"), "null")).is_empty());
+        let empty = check(&operation, &answer(200, None, ""));
+        assert_eq!(empty[0].rule.as_deref(), Some("unknown-id-body"));
+        assert!(empty[0]
+            .message
+            .contains("expected the documented 200 with body `null`"));
+        let not_found = check(&operation, &answer(404, None, ""));
+        assert_eq!(not_found[0].rule.as_deref(), Some("status:404"));
     }
 }

@@ -218,7 +218,11 @@ pub fn judge_with(
     match property {
         Property::SchemeCaseLikeBearer => like_baseline(exchange, baseline),
         Property::UnknownIdNotFound if facts.leniency.not_found_may_be_any_3xx_or_4xx => {
-            if (300..500).contains(&exchange.status) {
+            // The document's own unknown-id answer (`x-mjconform-unknown-id`) is as good as
+            // any refusal: the server answered "no such task" its family's way.
+            if (300..500).contains(&exchange.status)
+                || operation.is_documented_unknown_id_answer(exchange.status, &exchange.body)
+            {
                 Judgement::Pass
             } else {
                 Judgement::Fail(Breach::Answer {

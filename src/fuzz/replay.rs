@@ -103,11 +103,11 @@ impl Conditions {
                                 (--api-key or MJ_API_KEY): unset it"
                         .to_owned())
                 }
-                (Some(placement), Some(_)) if *placement != args.key_placement => {
+                (Some(placement), Some(_)) if *placement != current_placement(args) => {
                     return Err(format!(
                         "the key was sent as `{placement}` and would now go as `{}`: add \
                          --key-placement {placement}",
-                        args.key_placement
+                        current_placement(args)
                     ))
                 }
                 _ => {}
@@ -462,6 +462,13 @@ pub fn rerun_command(
     flag("--fuzz-replay", &replay.to_string());
     flag("--exact", trial);
     words.join(" ")
+}
+
+/// Where this run would put the key: `--key-placement`, else its contract's scheme.
+fn current_placement(args: &RunArgs) -> KeyPlacement {
+    args.contract()
+        .map(|contract| args.placement_for(&contract))
+        .unwrap_or_else(|_| args.key_placement.clone().unwrap_or_default())
 }
 
 #[cfg(test)]

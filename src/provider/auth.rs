@@ -40,9 +40,14 @@ impl Credentials {
 
     /// The verdict on the credential in `headers`.
     pub fn judge(&self, headers: &HeaderMap) -> Verdict {
-        let Some(token) = bearer_token(headers) else {
-            return Verdict::Unauthorized;
-        };
+        match bearer_token(headers) {
+            Some(token) => self.judge_token(token),
+            None => Verdict::Unauthorized,
+        }
+    }
+
+    /// The verdict on a key presented wherever the provider reads it.
+    pub fn judge_token(&self, token: &str) -> Verdict {
         let matches = |key: &str| !key.is_empty() && same_secret(token, key);
         if matches(&self.api_key) {
             Verdict::Accepted

@@ -31,6 +31,8 @@ pub struct ProviderConfig {
     /// Deviations from the contract to make, for proving that each check can fail. Empty for
     /// the reference behaviour.
     pub faults: Vec<Fault>,
+    /// Answer as this family does (`mjconform mock --dialect NAME`); `None` keeps the doc.
+    pub dialect: Option<&'static crate::dialect::Dialect>,
 }
 
 impl ProviderConfig {
@@ -45,6 +47,7 @@ impl ProviderConfig {
             now_ms: None,
             advance_step: DEFAULT_ADVANCE_STEP,
             faults: Vec::new(),
+            dialect: None,
         }
     }
 
@@ -62,6 +65,7 @@ impl fmt::Debug for ProviderConfig {
             .field("now_ms", &self.now_ms)
             .field("advance_step", &self.advance_step)
             .field("faults", &self.faults)
+            .field("dialect", &self.dialect.map(|dialect| dialect.name))
             .finish()
     }
 }

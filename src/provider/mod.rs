@@ -12,6 +12,7 @@
 //! - [`tasks`]: the seeded task bodies;
 //! - [`advancing`]: the task that goes through its life as it is polled;
 //! - [`faults`]: deviations from the contract, each caught by a named check;
+//! - [`dialect`]: answering as a family of real servers does, from its dialect document;
 //! - [`auth`]: reading and judging the credential;
 //! - [`state`]: the shared state and [`ProviderState::respond`], the answer to one fetch;
 //! - [`reply`]: the JSON bodies of the answers;
@@ -23,6 +24,7 @@
 pub mod advancing;
 pub mod auth;
 pub mod config;
+pub mod dialect;
 pub mod faults;
 pub mod methods;
 pub mod reply;

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::advancing::{AdvancingTask, ADVANCING_TASK_ID};
 use super::auth::{Credentials, Verdict};
 use super::config::ProviderConfig;
+use super::dialect::DialectMock;
 use super::faults::FaultSet;
 use super::reply;
 use super::tasks::seeded_tasks;
@@ -32,12 +33,19 @@ struct Inner {
     /// The task whose answer changes over time; not among `task_ids`.
     advancing: AdvancingTask,
     faults: FaultSet,
+    /// The family the provider speaks, if not the doc.
+    dialect: Option<DialectMock>,
 }
 
 impl ProviderState {
     /// State holding `config`'s keys and the tasks seeded relative to its clock.
     pub fn new(config: ProviderConfig) -> Self {
-        let tasks = seeded_tasks(config.resolve_now_ms());
+        let mut tasks = seeded_tasks(config.resolve_now_ms());
+        if let Some(dialect) = config.dialect {
+            let mock = DialectMock::new(dialect);
+            tasks.extend(mock.extra_tasks(&tasks));
+            tasks = tasks.iter().map(|task| mock.shape(task)).collect();
+        }
         Self::with_tasks(config, tasks)
     }
 
@@ -61,6 +69,7 @@ impl ProviderState {
         }
         let faults = FaultSet::new(&config.faults);
         let advancing = AdvancingTask::new(config.advance_step, config.resolve_now_ms(), &faults);
+        let dialect = config.dialect.map(DialectMock::new);
         ProviderState {
             inner: Arc::new(Inner {
                 credentials: Credentials::new(config.api_key, config.disabled_key),
@@ -68,6 +77,7 @@ impl ProviderState {
                 tasks: by_id,
                 advancing,
                 faults,
+                dialect,
             }),
         }
     }
@@ -100,26 +110,32 @@ impl ProviderState {
     /// here can panic. Configured faults bend the answers as [`super::faults`] describes.
     pub fn respond(&self, id: &str, headers: &HeaderMap) -> Response {
         let faults = &self.inner.faults;
+        let dialect = self.inner.dialect.as_ref();
         let verdict = if faults.waives_credential(headers) {
             Verdict::Accepted
+        } else if let Some(dialect) = dialect {
+            dialect.judge(&self.inner.credentials, headers)
         } else {
             self.inner.credentials.judge(headers)
         };
         match verdict {
-            Verdict::Unauthorized => faults.bend_unauthorized(reply::unauthorized()),
-            Verdict::Forbidden => reply::forbidden(),
+            Verdict::Unauthorized => faults
+                .bend_unauthorized(dialect.map_or_else(reply::unauthorized, |d| d.unauthorized())),
+            Verdict::Forbidden => dialect.map_or_else(reply::forbidden, |d| d.forbidden()),
             Verdict::Accepted if faults.crashes_on(id) => reply::error(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",
                 "runtime error: invalid memory address or nil pointer dereference",
             ),
             Verdict::Accepted if id == ADVANCING_TASK_ID => {
-                reply::task(&self.inner.advancing.fetch())
+                let task = self.inner.advancing.fetch();
+                reply::task(&dialect.map_or(task.clone(), |d| d.shape(&task)))
             }
             Verdict::Accepted => match self.task(id) {
                 Some(task) => faults.task_answer(task, &self.inner.task_ids),
                 None => faults
                     .unknown_id_answer()
+                    .or_else(|| dialect.and_then(DialectMock::unknown_id))
                     .unwrap_or_else(reply::task_not_found),
             },
         }

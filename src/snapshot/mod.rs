@@ -65,8 +65,18 @@ pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
         return Vec::new();
     }
     let root = store::root_dir(context.args.snapshot_dir.as_deref());
+    // The embedded provider speaking a dialect is not the reference: its own label, so it is
+    // never compared with the reference's committed baselines.
+    let dialect_label = (context.target.embedded)
+        .then_some(context.args.dialect)
+        .flatten()
+        .map(|dialect| format!("{}-{}", store::REFERENCE_LABEL, dialect.name));
     let label = store::label(
-        context.args.target_name.as_deref(),
+        context
+            .args
+            .target_name
+            .as_deref()
+            .or(dialect_label.as_deref()),
         &context.target.base_url,
         context.target.embedded,
     );

@@ -2,7 +2,10 @@
 //! (no `$ref`s left) and with every response schema compiled.
 
 use super::media;
+use crate::auth::KeyPlacement;
+use crate::rules::{UnsetMarker, ALL_UNSET_MARKERS};
 use crate::validate::SchemaValidator;
+use serde_json::Value;
 use std::fmt;
 use std::sync::Arc;
 
@@ -14,6 +17,10 @@ pub struct Contract {
     /// `sha256:<hex>` of the document's text: reports say exactly which contract was used.
     pub digest: String,
     pub fetch: FetchOperation,
+    /// The document's `x-mjconform-known-deviations`: findings the family this document
+    /// describes is known to produce against HTTP's own rules, in the baseline's entry form
+    /// (read by [`crate::baseline::Baseline::for_run`]).
+    pub known_deviations: Option<serde_json::Value>,
 }
 
 /// `GET /mj/task/{id}/fetch`, or whichever GET the spec documents in its place.
@@ -36,6 +43,9 @@ pub struct FetchOperation {
     /// Every method the spec documents on the fetch path (`GET`, and any other), uppercase:
     /// the methods the `unsupported_method` probes leave alone.
     pub path_methods: Vec<String>,
+    /// The answer to an id that does not exist, when the document states one with the
+    /// `x-mjconform-unknown-id` extension (OpenAPI 3.0 cannot tie an answer to "no such id").
+    pub unknown_id: Option<UnknownIdAnswer>,
 }
 
 impl FetchOperation {
@@ -64,12 +74,58 @@ impl FetchOperation {
         self.has_default_response || self.documented(status).is_some()
     }
 
-    /// 404 when the spec documents it by exact code: only then is "unknown id → 404" contract.
+    /// The status an id that cannot exist must get: the `x-mjconform-unknown-id` extension's,
+    /// else 404 when the spec documents it by exact code (only then is "unknown id → 404"
+    /// contract).
     pub fn not_found_status(&self) -> Option<u16> {
+        if let Some(answer) = &self.unknown_id {
+            return Some(answer.status);
+        }
         self.responses
             .iter()
             .any(|response| response.status == StatusPattern::Exact(404))
             .then_some(404)
+    }
+
+    /// Whether `status` and `body` are the answer the document states for an unknown id
+    /// through `x-mjconform-unknown-id`. Such an answer is judged by that statement alone,
+    /// not by the schema of its status (a 200 with body `null` is not a task).
+    pub fn is_documented_unknown_id_answer(&self, status: u16, body: &[u8]) -> bool {
+        self.unknown_id
+            .as_ref()
+            .is_some_and(|answer| answer.matches(status, body))
+    }
+
+    /// Where the document has a client put the key, in the order of its security
+    /// requirements; schemes mjconform cannot place a key for are left out.
+    pub fn key_placements(&self) -> Vec<KeyPlacement> {
+        let mut placements: Vec<KeyPlacement> = Vec::new();
+        for scheme in &self.auth_schemes {
+            let placement = match scheme {
+                AuthScheme::HttpBearer => KeyPlacement::Bearer,
+                AuthScheme::RawAuthorization => KeyPlacement::Raw,
+                AuthScheme::ApiKeyHeader(name) => KeyPlacement::Header(name.to_ascii_lowercase()),
+                AuthScheme::HttpBasic | AuthScheme::Other(_) => continue,
+            };
+            if !placements.contains(&placement) {
+                placements.push(placement);
+            }
+        }
+        placements
+    }
+
+    /// The placement a run uses when `--key-placement` is not given: the document's first.
+    pub fn key_placement(&self) -> Option<KeyPlacement> {
+        self.key_placements().into_iter().next()
+    }
+
+    /// The unset-field convention of the JSON body documented for `status`, if the document
+    /// states one (`x-mjconform-unset`).
+    pub fn unset_convention(&self, status: u16) -> Option<&Arc<UnsetConvention>> {
+        self.documented(status)?
+            .media
+            .iter()
+            .find_map(|media| media.unset.as_ref())
     }
 
     /// Which of 401 and 403 the spec documents (exactly or by range) as answers to a request
@@ -124,6 +180,99 @@ pub struct MediaContract {
     pub media_type: String,
     /// The compiled schema; `None` when the spec gives the media type without a schema.
     pub schema: Option<Arc<SchemaValidator>>,
+    /// The schema as JSON with its component references expanded, for readers of its shape
+    /// (the dialect mock); `None` without a schema.
+    pub schema_json: Option<Arc<Value>>,
+    /// The media type's `example`, which the dialect mock answers with.
+    pub example: Option<Value>,
+    /// The body's unset-field convention, when its schema states one (`x-mjconform-unset`).
+    pub unset: Option<Arc<UnsetConvention>>,
+}
+
+/// The answer a document states for an id that does not exist (`x-mjconform-unknown-id`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownIdAnswer {
+    pub status: u16,
+    /// The exact body; `None` accepts any. A JSON body compares as JSON (spacing and key order
+    /// aside); `""` is an empty body.
+    pub body: Option<String>,
+}
+
+impl UnknownIdAnswer {
+    pub fn matches(&self, status: u16, body: &[u8]) -> bool {
+        status == self.status && self.body_matches(body)
+    }
+
+    pub fn body_matches(&self, body: &[u8]) -> bool {
+        let Some(expected) = &self.body else {
+            return true;
+        };
+        let expected_json = serde_json::from_str::<Value>(expected).ok();
+        let actual_json = serde_json::from_slice::<Value>(body).ok();
+        match (expected_json, actual_json) {
+            (Some(expected), Some(actual)) => expected == actual,
+            _ => expected.trim().as_bytes() == body.trim_ascii(),
+        }
+    }
+}
+
+impl fmt::Display for UnknownIdAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.body.as_deref() {
+            None => write!(f, "{}", self.status),
+            Some("") => write!(f, "{} with an empty body", self.status),
+            Some(body) => write!(f, "{} with body `{body}`", self.status),
+        }
+    }
+}
+
+/// How a documented body marks fields it has not set (`x-mjconform-unset`), field by field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsetConvention {
+    /// The markers the body's schema lists.
+    pub markers: Vec<UnsetMarker>,
+    /// The schema's properties, each with its markers (its own list, else the body's).
+    pub fields: Vec<UnsetField>,
+}
+
+/// One documented property of a body with an unset convention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnsetField {
+    pub name: String,
+    pub kind: FieldKind,
+    pub markers: Vec<UnsetMarker>,
+}
+
+/// The documented type of a property, as far as unset markers care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    String,
+    Integer,
+    Other,
+}
+
+impl UnsetConvention {
+    /// The convention of a field; a field the schema does not document follows the body's.
+    pub fn markers_of(&self, name: &str) -> &[UnsetMarker] {
+        self.fields
+            .iter()
+            .find(|field| field.name == name)
+            .map_or(&self.markers, |field| &field.markers)
+    }
+
+    /// Whether `marker` is how this body marks `name` unset.
+    pub fn allows(&self, name: &str, marker: UnsetMarker) -> bool {
+        self.markers_of(name).contains(&marker)
+    }
+}
+
+impl Default for UnsetConvention {
+    fn default() -> Self {
+        UnsetConvention {
+            markers: ALL_UNSET_MARKERS.to_vec(),
+            fields: Vec::new(),
+        }
+    }
 }
 
 impl MediaContract {
@@ -144,6 +293,9 @@ pub enum AuthScheme {
     HttpBasic,
     /// The key in the named header.
     ApiKeyHeader(String),
+    /// `Authorization: <key>`, no scheme word: an apiKey scheme in header `Authorization`, or
+    /// any scheme marked `x-mjconform-key-placement: raw`.
+    RawAuthorization,
     /// A scheme mjconform cannot exercise, described (e.g. "oauth2", "apiKey in query `key`").
     Other(String),
 }
@@ -153,6 +305,7 @@ impl fmt::Display for AuthScheme {
         match self {
             AuthScheme::HttpBearer => f.write_str("HTTP bearer"),
             AuthScheme::HttpBasic => f.write_str("HTTP basic"),
+            AuthScheme::RawAuthorization => f.write_str("the bare key in `Authorization`"),
             AuthScheme::ApiKeyHeader(name) => write!(f, "API key in header `{name}`"),
             AuthScheme::Other(description) => f.write_str(description),
         }
@@ -181,6 +334,7 @@ mod tests {
             requires_auth: false,
             auth_schemes: Vec::new(),
             path_methods: vec!["GET".to_owned()],
+            unknown_id: None,
         }
     }
 

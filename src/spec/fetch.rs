@@ -1,6 +1,7 @@
 //! Finding the fetch operation in an OpenAPI document and resolving what it documents.
 
 use super::contract::{AuthScheme, FetchOperation, MediaContract, ResponseContract, StatusPattern};
+use super::extensions;
 use crate::errors::SpecError;
 use crate::validate::SchemaValidator;
 use openapiv3::{
@@ -69,6 +70,10 @@ pub(crate) fn fetch_operation(
         requires_auth: security.is_some_and(|requirements| requires_auth(requirements)),
         auth_schemes: resolver.auth_schemes(security.map_or(&[], Vec::as_slice))?,
         path_methods: path_methods(item),
+        unknown_id: extensions::unknown_id(
+            operation.extensions.get(extensions::UNKNOWN_ID),
+            origin,
+        )?,
     })
 }
 
@@ -121,19 +126,28 @@ impl Resolver<'_> {
         let components_schemas = self.components_schemas()?;
         let mut media = Vec::new();
         for (media_type, content) in &response.content {
-            let schema = match &content.schema {
-                None => None,
+            let (schema, schema_json, unset) = match &content.schema {
+                None => (None, None, None),
                 Some(schema) => {
                     let schema = self.to_json(schema)?;
                     let location = format!("{location} {media_type}");
                     let validator =
                         SchemaValidator::from_openapi(&schema, &components_schemas, &location)?;
-                    Some(Arc::new(validator))
+                    let expanded = extensions::expand_refs(&schema, &components_schemas);
+                    let unset = extensions::unset_convention(&expanded, &location)?;
+                    (
+                        Some(Arc::new(validator)),
+                        Some(Arc::new(expanded)),
+                        unset.map(Arc::new),
+                    )
                 }
             };
             media.push(MediaContract {
                 media_type: media_type.clone(),
                 schema,
+                schema_json,
+                example: content.example.clone(),
+                unset,
             });
         }
         Ok(ResponseContract {
@@ -214,7 +228,10 @@ impl Resolver<'_> {
         // A scheme may itself be a reference to another; bound the walk so a cycle cannot hang.
         for _ in 0..8 {
             match schemes.and_then(|schemes| schemes.get(&lookup)) {
-                Some(ReferenceOr::Item(scheme)) => return Ok(auth_scheme(scheme)),
+                Some(ReferenceOr::Item(scheme)) => {
+                    return extensions::placement_override(scheme, self.origin)
+                        .map(|placement| placement.unwrap_or_else(|| auth_scheme(scheme)))
+                }
                 Some(ReferenceOr::Reference { reference: next }) => {
                     match next.strip_prefix("#/components/securitySchemes/") {
                         Some(next_name) => {
@@ -241,6 +258,10 @@ fn auth_scheme(scheme: &SecurityScheme) -> AuthScheme {
         }
         SecurityScheme::HTTP { scheme, .. } => AuthScheme::Other(format!("http {scheme}")),
         SecurityScheme::APIKey { location, name, .. } => match location {
+            // The bare key in `Authorization` is what clients call a raw placement.
+            APIKeyLocation::Header if name.eq_ignore_ascii_case("authorization") => {
+                AuthScheme::RawAuthorization
+            }
             APIKeyLocation::Header => AuthScheme::ApiKeyHeader(name.clone()),
             APIKeyLocation::Query => AuthScheme::Other(format!("apiKey in query `{name}`")),
             APIKeyLocation::Cookie => AuthScheme::Other(format!("apiKey in cookie `{name}`")),

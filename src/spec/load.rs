@@ -38,6 +38,10 @@ impl Contract {
             origin: origin.to_owned(),
             digest: digest(text),
             fetch: fetch_operation(&document, origin)?,
+            known_deviations: document
+                .extensions
+                .get(super::extensions::KNOWN_DEVIATIONS)
+                .cloned(),
         })
     }
 

@@ -4,12 +4,14 @@
 //! resolved and schemas compiled once, at load time, and a broken spec fails before any request.
 
 mod contract;
+mod extensions;
 mod fetch;
 mod load;
 mod media;
 
 pub use contract::{
-    AuthScheme, Contract, FetchOperation, MediaContract, ResponseContract, StatusPattern,
+    AuthScheme, Contract, FetchOperation, FieldKind, MediaContract, ResponseContract,
+    StatusPattern, UnknownIdAnswer, UnsetConvention, UnsetField,
 };
 
 /// The contract used when no `--spec` is given: the provider's documented

@@ -1,0 +1,563 @@
+//! The dialects tested against each other: the suite under each dialect (and under the doc)
+//! runs against the mock of each dialect (and the reference provider). The diagonal is green;
+//! every other cell fails exactly the trials the two documents' differences predict, stated
+//! below as data (each check family with the kind of case it fails on), with the reason. `mjconform identify` names each mock's family,
+//! and `mjconform dialects` and `--dialect` behave at the command line.
+//!
+//! Each run is the real thing, as in `tests/selftest.rs`: the mock listens on 127.0.0.1:0 in
+//! this process and the `mjconform check` binary runs against it, its verdicts read from
+//! libtest's `test <name> ... FAILED` lines. Fuzzing and snapshots are off: the matrix is about
+//! the documents, and a cell stays under a second.
+
+use std::collections::BTreeSet;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::{Command, ExitCode, Output};
+use std::sync::Arc;
+use std::time::Duration;
+
+use libtest_mimic::{Failed, Trial};
+use mjconform::dialect::{Dialect, DIALECTS};
+use mjconform::provider::{self, ProviderConfig};
+
+/// The advancing task's stage length, and how often the watch polls it.
+const ADVANCE_STEP: Duration = Duration::from_millis(25);
+const WATCH_INTERVAL: &str = "10ms";
+const WATCH_DEADLINE: &str = "5s";
+
+/// The documents: `doc` (the embedded spec; the reference provider as the mock) or a dialect.
+const DOC: &str = "doc";
+
+/// Marks a trial the run reported as "could not run" rather than as a contract failure.
+const COULD_NOT_RUN: &str = " (could not run)";
+
+/// Failed trials as the table states them: `<family>::<kind>` (see [`trial_kind`]).
+macro_rules! trials {
+    ($family:literal: $($kind:literal),+) => { [$(concat!($family, "::", $kind)),+] };
+}
+
+/// Every authenticated request refused: the suite puts the key where the mock does not read it
+/// (the two documents' security schemes share no placement), so every 401 the run gets. The
+/// checks that need an authenticated answer could not run (the refused-credential reading); the
+/// watch, which has no such reading, fails on the first 401.
+const REFUSED: [&str; 9] = [
+    "positive_data_acceptance::tasks (could not run)",
+    "task_id_matches::tasks (could not run)",
+    "time_plausibility::tasks (could not run)",
+    "time_order::tasks (could not run)",
+    "status_consistency::tasks (could not run)",
+    "progress_format::tasks (could not run)",
+    "button_custom_ids::tasks (could not run)",
+    "unknown_id_not_found::unknown_id (could not run)",
+    "lifecycle::watch",
+];
+
+/// Every 401 of a refused run lacks the `WWW-Authenticate` challenge, which the doc's suite
+/// judges by HTTP's own rules (the dialects accept it as their family's known deviation).
+const NO_CHALLENGE_REFUSED: [&str; 6] = trials!(
+    "www_authenticate_on_401": "tasks", "unknown_id", "missing_credential", "wrong_key", "head", "framing"
+);
+
+/// The same where the key is read: only the credential probes get a 401.
+const NO_CHALLENGE_PROBES: [&str; 2] =
+    trials!("www_authenticate_on_401": "missing_credential", "wrong_key");
+
+/// The mock's 401 has another content type than the suite's document gives 401: every 401 the
+/// run gets (with the key refused, all of them).
+const CONTENT_TYPE_ON_EVERY_401: [&str; 4] =
+    trials!("content_type_conformance": "tasks", "unknown_id", "missing_credential", "wrong_key");
+
+/// The mock's 401 body does not match the suite's 401 schema, on the credential probes.
+const SCHEMA_ON_PROBE_401: [&str; 2] =
+    trials!("response_schema_conformance": "missing_credential", "wrong_key");
+
+/// The documents state different unknown-id answers, with the mock's status undocumented.
+const UNKNOWN_ID_UNDOCUMENTED: [&str; 2] = [
+    "status_code_conformance::unknown_id",
+    "unknown_id_not_found::unknown_id",
+];
+
+/// The task bodies break the suite's schema (button types, unset markers, statuses).
+const SCHEMA_ON_TASKS: &str = "response_schema_conformance::tasks";
+
+/// What each off-diagonal cell (suite's document, mock's document) fails, and why. A pair not
+/// listed passes: the diagonal.
+fn expectations() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
+    let cell = |suite, mock, parts: &[&[&'static str]]| (suite, mock, parts.concat());
+    vec![
+        // The doc: bearer; 404 for unknown ids; 401 without documented content; string button
+        // type/style; no nulls.
+        cell(DOC, "java-original", &[&REFUSED, &NO_CHALLENGE_REFUSED]),
+        cell(DOC, "plus", &[&REFUSED, &NO_CHALLENGE_REFUSED]),
+        cell(DOC, "node-port", &[&REFUSED, &NO_CHALLENGE_REFUSED]),
+        // Integer button type/style; the unknown id's 400 is undocumented.
+        cell(
+            DOC,
+            "new-api",
+            &[
+                &[SCHEMA_ON_TASKS],
+                &UNKNOWN_ID_UNDOCUMENTED,
+                &NO_CHALLENGE_PROBES,
+            ],
+        ),
+        // java-original: mj-api-secret; unknown id 200 with an empty body; 401 only; nulls;
+        // the doc's 5 statuses; no buttons (so any buttons are undocumented extra keys).
+        cell("java-original", DOC, &[&REFUSED]),
+        // MODAL and CANCEL are outside java's status enum; the unknown id's 204 is undocumented.
+        cell(
+            "java-original",
+            "plus",
+            &[&[SCHEMA_ON_TASKS], &UNKNOWN_ID_UNDOCUMENTED],
+        ),
+        // The unknown id gets 200 `null`, not the empty body java states: the wrong body, and
+        // then a 200 judged as a task.
+        cell(
+            "java-original",
+            "node-port",
+            &[&[
+                "response_schema_conformance::unknown_id",
+                "unknown_id_not_found::unknown_id",
+            ]],
+        ),
+        // `""` and `0` mark unset fields where java uses null; the 400 is undocumented.
+        cell(
+            "java-original",
+            "new-api",
+            &[&[SCHEMA_ON_TASKS], &UNKNOWN_ID_UNDOCUMENTED],
+        ),
+        // plus: raw Authorization (else mj-api-secret); 401 in text/plain; unknown id 204.
+        cell("plus", DOC, &[&REFUSED, &CONTENT_TYPE_ON_EVERY_401]),
+        cell(
+            "plus",
+            "java-original",
+            &[&REFUSED, &CONTENT_TYPE_ON_EVERY_401],
+        ),
+        cell("plus", "node-port", &[&REFUSED, &CONTENT_TYPE_ON_EVERY_401]),
+        cell("plus", "new-api", &[&REFUSED, &CONTENT_TYPE_ON_EVERY_401]),
+        // node-port: mj-api-secret; 401 JSON `{"error": string}`; unknown id 200 `null`; unset
+        // fields left out; emoji an object.
+        cell(
+            "node-port",
+            DOC,
+            // Refused, and the reference's 401 body `{"error": {…}}` breaks node's 401 schema
+            // on every answer.
+            &[
+                &REFUSED,
+                &trials!("response_schema_conformance": "tasks", "unknown_id"),
+                &SCHEMA_ON_PROBE_401,
+            ],
+        ),
+        cell(
+            "node-port",
+            "java-original",
+            // Nulls; the empty 401 (no Content-Type, not JSON); the unknown id's empty 200 is
+            // not node's `null` (no Content-Type, not JSON, the wrong body).
+            &[
+                &[SCHEMA_ON_TASKS],
+                &trials!("content_type_conformance": "missing_credential", "wrong_key", "unknown_id"),
+                &SCHEMA_ON_PROBE_401,
+                &[
+                    "response_schema_conformance::unknown_id",
+                    "unknown_id_not_found::unknown_id",
+                ],
+            ],
+        ),
+        cell(
+            "node-port",
+            "plus",
+            // Nulls, string emoji, extra statuses; the text/plain 401; the 204 is undocumented.
+            &[
+                &[SCHEMA_ON_TASKS],
+                &trials!("content_type_conformance": "missing_credential", "wrong_key"),
+                &SCHEMA_ON_PROBE_401,
+                &UNKNOWN_ID_UNDOCUMENTED,
+            ],
+        ),
+        cell(
+            "node-port",
+            "new-api",
+            // String emoji, `""` and `0` markers; the 401 body `{"error": {…}}`; the 400.
+            &[
+                &[SCHEMA_ON_TASKS],
+                &SCHEMA_ON_PROBE_401,
+                &UNKNOWN_ID_UNDOCUMENTED,
+            ],
+        ),
+        // new-api: bearer (or mj-api-secret); 401 in JSON; unknown id 400; `""` and `0` unset.
+        // String button type/style; the unknown id's 404 is undocumented.
+        cell(
+            "new-api",
+            DOC,
+            &[&[SCHEMA_ON_TASKS], &UNKNOWN_ID_UNDOCUMENTED],
+        ),
+        cell(
+            "new-api",
+            "java-original",
+            &[&REFUSED, &CONTENT_TYPE_ON_EVERY_401],
+        ),
+        cell("new-api", "plus", &[&REFUSED, &CONTENT_TYPE_ON_EVERY_401]),
+        // The Node port's 401 is JSON, as new-api's.
+        cell("new-api", "node-port", &[&REFUSED]),
+    ]
+}
+
+fn main() -> ExitCode {
+    let mut arguments = mjconform::harness::test_arguments();
+    arguments.test_threads.get_or_insert(4);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => Arc::new(runtime),
+        Err(err) => {
+            eprintln!("error: failed to start the tokio runtime: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let documents: Vec<&'static str> = std::iter::once(DOC)
+        .chain(DIALECTS.iter().map(|dialect| dialect.name))
+        .collect();
+    let mut trials = vec![
+        Trial::test(
+            "dialects::every_cell_has_an_expectation_row",
+            every_row_names_documents,
+        ),
+        Trial::test("dialects::list_names_each_dialect", list_names_each_dialect),
+        Trial::test(
+            "dialects::bad_dialect_flags_are_usage_errors",
+            bad_dialect_flags,
+        ),
+    ];
+    for suite in &documents {
+        for mock in &documents {
+            let (suite, mock) = (*suite, *mock);
+            let runtime = Arc::clone(&runtime);
+            trials.push(Trial::test(
+                format!("dialects::matrix::suite_{suite}::mock_{mock}"),
+                move || matrix_cell(&runtime, suite, mock),
+            ));
+        }
+        let runtime = Arc::clone(&runtime);
+        let mock = *suite;
+        trials.push(Trial::test(
+            format!("dialects::identify::mock_{mock}"),
+            move || identify_names(&runtime, mock),
+        ));
+    }
+    let runtime_for_refusal = Arc::clone(&runtime);
+    trials.push(Trial::test(
+        "dialects::identify::a_key_refused_everywhere_names_no_family",
+        move || identify_refused(&runtime_for_refusal),
+    ));
+    libtest_mimic::run(&arguments, trials).exit_code()
+}
+
+/// With a key the server accepts in no place, identify tries each placement once, ranks the
+/// refusals, names no family and exits 1.
+fn identify_refused(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    let served = start_mock(runtime, "java-original")?;
+    let mut command = mjconform();
+    command.arg("identify");
+    target_args(&mut command, &served);
+    command.env("MJ_API_KEY", "not-the-key");
+    let output = output(command)?;
+    drop(served);
+    let text = stdout(&output);
+    let expected = [
+        "no key placement was accepted",
+        "ranking (deviations",
+        "no family is named",
+    ];
+    if output.status.code() != Some(1)
+        || expected.iter().any(|line| !text.contains(line))
+        || text.contains("best fit")
+    {
+        return Err(format!(
+            "exit {}; expected {expected:?}, no best fit\n{text}",
+            output.status
+        )
+        .into());
+    }
+    Ok(())
+}
+
+fn dialect(name: &str) -> Option<&'static Dialect> {
+    Dialect::find(name)
+}
+
+/// A failed trial as the table states it: its family, and its case reduced to a kind
+/// (`tasks` for every known task, `watch` for the watched one; `unknown_id`,
+/// `missing_credential` and `wrong_key` as they are).
+fn trial_kind(name: &str) -> String {
+    let (family, case) = name.split_once("::").unwrap_or((name, ""));
+    let kind = match case {
+        _ if family == "lifecycle" => "watch",
+        case if case.starts_with("task_") => "tasks",
+        case => case,
+    };
+    format!("{family}::{kind}")
+}
+
+/// The trials a cell must fail.
+fn expected(suite: &str, mock: &str) -> BTreeSet<&'static str> {
+    expectations()
+        .into_iter()
+        .find(|(s, m, _)| *s == suite && *m == mock)
+        .map(|(_, _, trials)| trials.into_iter().collect())
+        .unwrap_or_default()
+}
+
+fn every_row_names_documents() -> Result<(), Failed> {
+    let mut seen = BTreeSet::new();
+    for (suite, mock, trials) in expectations() {
+        for name in [suite, mock] {
+            if name != DOC && dialect(name).is_none() {
+                return Err(format!("`{name}` is no document").into());
+            }
+        }
+        if suite == mock || trials.is_empty() {
+            return Err(
+                format!("row {suite}/{mock}: a row states failures off the diagonal").into(),
+            );
+        }
+        if !seen.insert((suite, mock)) {
+            return Err(format!("row {suite}/{mock} is listed twice").into());
+        }
+    }
+    Ok(())
+}
+
+/// `mjconform` with no `MJ_*` settings inherited from whoever runs the tests.
+fn mjconform() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("MJ_") {
+            command.env_remove(name);
+        }
+    }
+    command
+}
+
+struct Mock {
+    running: provider::RunningProvider,
+}
+
+fn start_mock(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<Mock, Failed> {
+    let config = ProviderConfig {
+        advance_step: ADVANCE_STEP,
+        dialect: dialect(mock),
+        ..ProviderConfig::with_random_key()
+    };
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let running = runtime
+        .block_on(provider::start(config, loopback))
+        .map_err(|err| format!("the {mock} mock did not start: {err}"))?;
+    Ok(Mock { running })
+}
+
+fn target_args(command: &mut Command, mock: &Mock) {
+    let running = &mock.running;
+    command.env("MJ_API_KEY", &running.api_key);
+    command.args(["--target-url", running.base_url.as_str()]);
+    for id in &running.task_ids {
+        command.args(["--task-id", id]);
+    }
+}
+
+fn output(mut command: Command) -> Result<Output, Failed> {
+    command
+        .output()
+        .map_err(|err| format!("mjconform did not run: {err}").into())
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn matrix_cell(runtime: &tokio::runtime::Runtime, suite: &str, mock: &str) -> Result<(), Failed> {
+    let served = start_mock(runtime, mock)?;
+    let mut command = mjconform();
+    command.args([
+        "check",
+        "--color",
+        "never",
+        "--fuzz-cases",
+        "0",
+        "--snapshots",
+        "off",
+    ]);
+    target_args(&mut command, &served);
+    command.args([
+        "--watch",
+        &served.running.advancing_task_id,
+        "--watch-interval",
+        WATCH_INTERVAL,
+        "--watch-deadline",
+        WATCH_DEADLINE,
+    ]);
+    if suite != DOC {
+        command.args(["--dialect", suite]);
+    }
+    let output = output(command)?;
+    drop(served);
+    let text = stdout(&output);
+    let failed: BTreeSet<String> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix("test ")?.strip_suffix(" ... FAILED"))
+        .map(|name| {
+            let name = name.trim();
+            let could_not_run = text
+                .split_once(&format!("---- {name} ----\n"))
+                .is_some_and(|(_, report)| report.starts_with("ERROR: the check could not run"));
+            let kind = trial_kind(name);
+            if could_not_run {
+                format!("{kind}{COULD_NOT_RUN}")
+            } else {
+                kind
+            }
+        })
+        .collect();
+    let failed: BTreeSet<&str> = failed.iter().map(String::as_str).collect();
+    let expected = expected(suite, mock);
+    let evidence = || {
+        let start = text.find("failures:").unwrap_or(0);
+        let shown: String = text[start..].chars().take(5_000).collect();
+        format!(
+            "exit status: {}\nstderr: {}\n{shown}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        )
+    };
+    if failed != expected {
+        return Err(format!(
+            "suite {suite} against mock {mock}: expected exactly {expected:?} to fail, got {failed:?}\n{}",
+            evidence()
+        )
+        .into());
+    }
+    let code = output.status.code();
+    let expected_code = if expected.is_empty() { 0 } else { 1 };
+    if code != Some(expected_code) {
+        return Err(format!("exit {code:?}, expected {expected_code}\n{}", evidence()).into());
+    }
+    Ok(())
+}
+
+/// `mjconform identify` against a mock ranks its family first. The key goes where the doc puts
+/// it, so the mocks that read it elsewhere make identify try the other placements.
+fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), Failed> {
+    let served = start_mock(runtime, mock)?;
+    let mut command = mjconform();
+    command.arg("identify");
+    target_args(&mut command, &served);
+    let output = output(command)?;
+    drop(served);
+    let text = stdout(&output);
+    let best = if mock == DOC {
+        "best fit: the doc itself, with 0 deviation(s)".to_owned()
+    } else {
+        format!("best fit: {mock} with 0 remaining deviation(s)")
+    };
+    if !output.status.success() || !text.contains(&best) {
+        return Err(format!("expected `{best}`; exit {}\n{text}", output.status).into());
+    }
+    let next = if mock == DOC {
+        "next: mjconform check --target-url".to_owned()
+    } else {
+        format!("next: mjconform check --dialect {mock} --target-url")
+    };
+    if !text.contains(&next) {
+        return Err(format!("no `{next}` command\n{text}").into());
+    }
+    let planned = served_cases(mock);
+    if !text.contains(&format!("sending {planned} requests once")) {
+        return Err(format!("the request count ({planned}) is not announced\n{text}").into());
+    }
+    // A mock that does not read the doc's bearer makes identify try the other placements, one
+    // request each, and send the requests that carry a credential again with the one it reads.
+    let (found, sent) = match mock {
+        DOC | "new-api" => (None, planned),
+        // mj-api-secret is tried first, and these mocks read it: one probe, then all but
+        // the request without a credential again.
+        _ => (Some("header:mj-api-secret"), planned + 1 + (planned - 1)),
+    };
+    if let Some(found) = found {
+        let said = format!("the server reads the key as `{found}`");
+        if !text.contains(&said) {
+            return Err(format!("expected `{said}`\n{text}").into());
+        }
+    }
+    let total = format!("mjconform identify: {sent} requests sent");
+    if !text.contains(&total) {
+        return Err(format!("expected `{total}`\n{text}").into());
+    }
+    Ok(())
+}
+
+/// The planned requests for a mock: one per task id, the unknown id, two credential probes.
+fn served_cases(mock: &str) -> usize {
+    let extra = match mock {
+        "plus" => 2, // MODAL and CANCEL
+        _ => 0,
+    };
+    // The task ids, an unknown id, two credential probes and seven probes of HTTP's rules.
+    10 + extra + 3 + 7
+}
+
+fn list_names_each_dialect() -> Result<(), Failed> {
+    let mut command = mjconform();
+    command.arg("dialects");
+    let output = output(command)?;
+    let text = stdout(&output);
+    if !output.status.success() || text.lines().count() != DIALECTS.len() {
+        return Err(format!(
+            "exit {}: one line per dialect expected\n{text}",
+            output.status
+        )
+        .into());
+    }
+    for dialect in DIALECTS {
+        let line = text
+            .lines()
+            .find(|line| line.starts_with(dialect.name))
+            .ok_or_else(|| format!("`{}` is not listed\n{text}", dialect.name))?;
+        if !line.contains(dialect.description) {
+            return Err(format!("`{}` lacks its description\n{text}", dialect.name).into());
+        }
+    }
+    Ok(())
+}
+
+fn bad_dialect_flags() -> Result<(), Failed> {
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["check", "--dialect", "cobol"],
+            "java-original, plus, node-port, new-api",
+        ),
+        (
+            &["check", "--dialect", "plus", "--spec", "x.yaml"],
+            "cannot be used with",
+        ),
+        (
+            &["mock", "--dialect", "cobol"],
+            "java-original, plus, node-port, new-api",
+        ),
+    ];
+    for (args, needle) in cases {
+        let mut command = mjconform();
+        command.args(args);
+        let output = output(command)?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        if output.status.code() != Some(2)
+            || stderr.trim().lines().count() != 1
+            || !stderr.contains(needle)
+        {
+            return Err(format!(
+                "{args:?}: expected exit 2 and one line containing `{needle}`, got {} and {stderr:?}",
+                output.status
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
