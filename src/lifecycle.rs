@@ -6,7 +6,9 @@
 //! Rules, from [`crate::rules`]: a status may only follow another as [`TRANSITIONS`] allows
 //! (a finished task stays finished; a running task does not go back to the queue); progress
 //! never goes down, except into FAILURE; a time never changes, nor disappears, once set; and
-//! the task reaches SUCCESS or FAILURE before `--watch-deadline`. After the first terminal
+//! the task reaches SUCCESS or FAILURE before `--watch-deadline`. Every poll must answer with
+//! the watched task (its id, as `task_id_matches` judges it): a poll answered with another
+//! task, or a body without the id, ends the watch. After the first terminal
 //! answer one more poll confirms the task stays there. The first violation ends the watch,
 //! so a paid provider is not polled for nothing.
 //!
@@ -24,6 +26,7 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::{Failed, Trial};
 
+use crate::checks::task_id_matches;
 use crate::checks::task_view::{Slot, TaskView};
 use crate::checks::{excerpt, Finding};
 use crate::client::RequestSpec;
@@ -236,6 +239,18 @@ fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Fa
             return fail(vec![Finding::new(finding)], &timeline);
         };
         let observation = Observation::of(&task);
+        // A poll answered with another task (or none) says nothing of the watched one.
+        if let Some(mismatch) =
+            task_id_matches::judge(&context.contract.fetch, exchange.status, &plan.id, task)
+        {
+            let finding = Finding::new(format!(
+                "poll {number} (+{:.2}s): {}; the watch cannot follow the task",
+                at.as_secs_f64(),
+                mismatch.message
+            ))
+            .rule("lifecycle-id");
+            return fail(vec![finding], &timeline);
+        }
         let summary = observation.summary();
         if timeline.last().is_none_or(|last| last.summary != summary) {
             timeline.push(Poll {

@@ -19,7 +19,8 @@ mod progress_format;
 mod response_schema_conformance;
 mod status_code_conformance;
 mod status_consistency;
-mod task_id_matches;
+pub(crate) mod task_id_matches;
+mod task_identity;
 pub mod task_view;
 mod time_order;
 pub(crate) mod time_plausibility;
@@ -200,13 +201,15 @@ impl Check {
             Check::IgnoredAuth => {
                 "a missing credential gets 401, a wrong one 401 or 403, and neither gets task data"
             }
-            Check::TaskIdMatches => "the task returned is the task asked for",
+            Check::TaskIdMatches => {
+                "the task returned is the task asked for: its id is the id asked for, never absent or empty"
+            }
             Check::TimePlausibility => {
                 "every set time is epoch milliseconds between 2015-01-01 and now + 1 day"
             }
             Check::TimeOrder => "submitTime <= startTime <= finishTime, where set",
             Check::StatusConsistency => {
-                "the status and the fields agree (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; NOT_START no startTime)"
+                "a task has a status, and the fields agree with it (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; nothing unfinished a finishTime or 100%; NOT_START no startTime or image)"
             }
             Check::ProgressFormat => "progress is `N%` with N a whole number from 0 to 100",
             Check::ButtonCustomIds => {
@@ -248,7 +251,7 @@ impl Check {
             Check::TaskIdMatches => task_id_matches::check(operation, exchange),
             Check::TimePlausibility => time_plausibility::check(exchange),
             Check::TimeOrder => time_order::check(exchange),
-            Check::StatusConsistency => status_consistency::check(exchange),
+            Check::StatusConsistency => status_consistency::check(operation, exchange),
             Check::ProgressFormat => progress_format::check(exchange),
             Check::ButtonCustomIds => button_custom_ids::check(exchange),
         };

@@ -30,7 +30,7 @@ pub mod tasks;
 
 pub use advancing::ADVANCING_TASK_ID;
 pub use config::ProviderConfig;
-pub use faults::{Fault, FAULT_CATALOGUE};
+pub use faults::{Caught, Fault, FAULT_CATALOGUE};
 pub use routes::router;
 pub use server::{start, RunningProvider};
 pub use state::ProviderState;

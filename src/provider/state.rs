@@ -101,8 +101,12 @@ impl ProviderState {
             self.inner.credentials.judge(headers)
         };
         match verdict {
-            Verdict::Unauthorized => reply::unauthorized(),
-            Verdict::Forbidden => reply::forbidden(),
+            Verdict::Unauthorized => faults
+                .refusal_answer(axum::http::StatusCode::UNAUTHORIZED, self.task(id))
+                .unwrap_or_else(reply::unauthorized),
+            Verdict::Forbidden => faults
+                .refusal_answer(axum::http::StatusCode::FORBIDDEN, self.task(id))
+                .unwrap_or_else(reply::forbidden),
             Verdict::Accepted if faults.crashes_on(id) => reply::error(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",

@@ -31,6 +31,33 @@ pub struct FetchOperation {
     pub requires_auth: bool,
     /// The schemes the security requirements name, resolved, in order, without repeats.
     pub auth_schemes: Vec<AuthScheme>,
+    /// What makes a 2xx body for a known id "that task".
+    pub task_identity: TaskIdentity,
+}
+
+/// The operation extension in which a spec states what makes a 2xx body "the task asked for".
+pub const TASK_IDENTITY_EXTENSION: &str = "x-mjconform-task-identity";
+
+/// What makes a 2xx body for a known id "that task": a harness decision (see the spec's header
+/// comment), which a spec may change with [`TASK_IDENTITY_EXTENSION`] on its fetch operation:
+/// `{id: <field> | false, status: <field> | false}`. Without the extension, a task body must
+/// carry the id asked for in `id` and a status in `status`; an absent or empty value fails.
+/// Which statuses are documented is read from the 2xx schema's `enum` for the status field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskIdentity {
+    /// The body field that must equal the id asked for; `None`: the spec demands no id.
+    pub id_field: Option<String>,
+    /// The body field that must hold a status; `None`: the spec demands no status.
+    pub status_field: Option<String>,
+}
+
+impl Default for TaskIdentity {
+    fn default() -> Self {
+        TaskIdentity {
+            id_field: Some("id".to_owned()),
+            status_field: Some("status".to_owned()),
+        }
+    }
 }
 
 impl FetchOperation {
@@ -175,6 +202,7 @@ mod tests {
             has_default_response,
             requires_auth: false,
             auth_schemes: Vec::new(),
+            task_identity: TaskIdentity::default(),
         }
     }
 

@@ -10,6 +10,7 @@ mod media;
 
 pub use contract::{
     AuthScheme, Contract, FetchOperation, MediaContract, ResponseContract, StatusPattern,
+    TaskIdentity, TASK_IDENTITY_EXTENSION,
 };
 
 /// The contract used when no `--spec` is given: the provider's documented
