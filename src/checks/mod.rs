@@ -311,4 +311,40 @@ mod tests {
         let names: std::collections::BTreeSet<&str> = Check::ALL.iter().map(|c| c.name()).collect();
         assert_eq!(names.len(), Check::ALL.len());
     }
+
+    /// Bodies as the real families publish them (restated from their public docs): the
+    /// semantic checks raise nothing on them. Their schema findings (integer button types,
+    /// `null` fields) are the dialects' business, not the semantics'.
+    #[test]
+    fn realistic_bodies_raise_no_semantic_alarm() {
+        let new_api = r#"{"id":"1747132423020537","action":"IMAGINE","customId":"","botType":"","prompt":"p","promptEn":"p","description":"提交成功","state":"","mode":"","proxy":"","submitTime":1747132423020,"startTime":1747132424482,"finishTime":1747132463701,"imageUrl":"https://cdn.example/x.png","imageHeight":0,"imageWidth":0,"status":"SUCCESS","progress":"100%","failReason":"","buttons":[{"customId":"MJ::JOB::upsample::1::6dc7beb8","emoji":"","label":"U1","type":2,"style":2},{"customId":"MJ::JOB::reroll::0::6dc7beb8::SOLO","emoji":"🔄","label":"","type":2,"style":2}],"maskBase64":"","properties":{"flags":0}}"#;
+        let java = r#"{"id":"1747132423020537","action":"IMAGINE","status":"SUCCESS","prompt":"猫猫","promptEn":"Cat","description":"/imagine 猫猫","submitTime":1689231405854,"startTime":1689231442755,"finishTime":1689231544312,"progress":"100%","imageUrl":"https://cdn.example/x.png","failReason":null,"properties":{"finalPrompt":"Cat"}}"#;
+        let new_api_failure = r#"{"id":"1747132423020537","status":"FAILURE","progress":"100%","failReason":"banned","submitTime":1747132423020,"startTime":0,"finishTime":1747132463701,"imageUrl":""}"#;
+        let new_api_queued = r#"{"id":"1747132423020537","status":"NOT_START","progress":"","submitTime":1747132423020,"startTime":0,"finishTime":0,"imageUrl":"","failReason":""}"#;
+        let java_queued = r#"{"id":"1747132423020537","status":"SUBMITTED","progress":"0%","submitTime":1747132423020,"startTime":1747132424482,"finishTime":null,"imageUrl":null,"failReason":null}"#;
+        let node_running = r#"{"id":"1747132423020537","status":"IN_PROGRESS","progress":"45%","submitTime":1747132423020,"startTime":1747132424482,"imageUrl":"https://cdn.example/preview.png"}"#;
+        let operation = crate::spec::Contract::embedded().fetch;
+        for body in [
+            new_api,
+            java,
+            new_api_failure,
+            new_api_queued,
+            java_queued,
+            node_running,
+        ] {
+            let mut exchange =
+                crate::exchange::fixtures::answer(200, Some("application/json"), body);
+            exchange.request.raw_path = "/mj/task/1747132423020537/fetch".into();
+            for check in Check::ALL
+                .into_iter()
+                .filter(|c| *c >= Check::TaskIdMatches)
+            {
+                assert_eq!(
+                    check.run(&operation, &Probe::KnownTask, &exchange),
+                    Verdict::Pass,
+                    "{check}: {body}"
+                );
+            }
+        }
+    }
 }
