@@ -75,7 +75,10 @@ pub(super) fn check(
                 ),
             )
             .rule("task-behind-refusal")
-            .expected_actual("no task data", excerpt(&String::from_utf8_lossy(&exchange.body), 80)),
+            .expected_actual("no task data", excerpt(
+                    &String::from_utf8_lossy(&exchange.body[..exchange.body.len().min(1024)]),
+                    80,
+                )),
         );
     }
     findings

@@ -129,6 +129,13 @@ impl Verdict {
     }
 }
 
+/// A body above this size is judged under [`LARGE_BODY_JUDGE`]: small bodies judge in
+/// parallel, large ones one at a time.
+pub const LARGE_BODY_BYTES: usize = 1024 * 1024;
+
+/// Held while a check judges a large body.
+static LARGE_BODY_JUDGE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Every check the harness runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Check {
@@ -238,6 +245,14 @@ impl Check {
     }
 
     pub fn run(self, operation: &FetchOperation, probe: &Probe, exchange: &Exchange) -> Verdict {
+        // Judging parses the body, and a parsed document costs at least its text again. One
+        // large body is judged at a time, so however many trials or fuzz senders run at once,
+        // the parse adds about one cap to the peak, not one per thread.
+        let _one_at_a_time = (exchange.body.len() > LARGE_BODY_BYTES).then(|| {
+            LARGE_BODY_JUDGE
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        });
         let findings = match self {
             Check::NotAServerError => not_a_server_error::check(exchange),
             Check::StatusCodeConformance => status_code_conformance::check(operation, exchange),
