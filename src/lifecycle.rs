@@ -153,8 +153,9 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Judges the next observation against everything seen before, then remembers it.
-    pub fn observe(&mut self, next: &Observation) -> Vec<String> {
+    /// Judges the next observation against everything seen before, then remembers it: each
+    /// finding as the rule it breaks and a line for people.
+    pub fn observe(&mut self, next: &Observation) -> Vec<(&'static str, String)> {
         let mut findings = Vec::new();
         if let Some(to) = next.status.as_deref() {
             if let Some(from) = self.status.as_deref() {
@@ -164,7 +165,10 @@ impl Watcher {
                     } else {
                         "a task that started must not go back to the queue"
                     };
-                    findings.push(format!("status went from {from} to {to}: {why}"));
+                    findings.push((
+                        "transition",
+                        format!("status went from {from} to {to}: {why}"),
+                    ));
                 }
             }
             if status_rule(to).is_some() {
@@ -178,18 +182,23 @@ impl Watcher {
                 .is_some_and(|status| PROGRESS_MAY_DROP_INTO.contains(&status));
             if let Some(before) = self.progress {
                 if progress < before && !may_drop {
-                    findings.push(format!("progress went down from {before}% to {progress}%"));
+                    findings.push((
+                        "progress-drop",
+                        format!("progress went down from {before}% to {progress}%"),
+                    ));
                 }
             }
             self.progress = Some(progress);
         }
         for ((field, seen), now) in TIME_FIELDS.iter().zip(&mut self.times).zip(&next.times) {
             match (*seen, now) {
-                (Some(before), Slot::Set(after)) if before != *after => findings.push(format!(
-                    "{field} changed from {before} to {after} after it was set"
+                (Some(before), Slot::Set(after)) if before != *after => findings.push((
+                    "time-changed",
+                    format!("{field} changed from {before} to {after} after it was set"),
                 )),
-                (Some(before), Slot::Missing | Slot::Unset) => findings.push(format!(
-                    "{field} was {before} and is now unset; a set time must stay"
+                (Some(before), Slot::Missing | Slot::Unset) => findings.push((
+                    "time-vanished",
+                    format!("{field} was {before} and is now unset; a set time must stay"),
                 )),
                 (None, Slot::Set(after)) => *seen = Some(*after),
                 _ => {}
@@ -236,7 +245,7 @@ fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Fa
                 "poll {number} (+{:.2}s): {why}; the watch cannot follow the task",
                 at.as_secs_f64()
             );
-            return fail(vec![Finding::new(finding)], &timeline);
+            return fail(vec![Finding::new(finding).rule("unreadable")], &timeline);
         };
         let observation = Observation::of(&task);
         // A poll answered with another task (or none) says nothing of the watched one.
@@ -263,8 +272,9 @@ fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Fa
         if !findings.is_empty() {
             let findings = findings
                 .into_iter()
-                .map(|text| {
+                .map(|(rule, text)| {
                     Finding::new(format!("poll {number} (+{:.2}s): {text}", at.as_secs_f64()))
+                        .rule(rule)
                 })
                 .collect();
             return fail(findings, &timeline);
@@ -280,7 +290,7 @@ fn watch(context: &RunContext, plan: &WatchPlan, tally: &Tally) -> Result<(), Fa
                 plan.deadline.as_secs_f64(),
                 observation.summary()
             );
-            return fail(vec![Finding::new(finding)], &timeline);
+            return fail(vec![Finding::new(finding).rule("deadline")], &timeline);
         }
         std::thread::sleep(plan.interval);
     }
@@ -376,7 +386,7 @@ mod tests {
         let mut watcher = Watcher::default();
         let mut findings = Vec::new();
         for (index, body) in bodies.iter().enumerate() {
-            for finding in watcher.observe(&observation(body.clone())) {
+            for (_, finding) in watcher.observe(&observation(body.clone())) {
                 findings.push((index + 1, finding));
             }
         }
