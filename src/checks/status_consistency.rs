@@ -16,7 +16,7 @@
 
 use serde_json::Value;
 
-use super::task_identity::{documented_statuses, envelope_hint};
+use super::task_identity::{documented_statuses, documents_status_value, envelope_hint};
 use super::task_view::{Slot, TaskView};
 use super::{excerpt, Finding};
 use crate::exchange::Exchange;
@@ -30,6 +30,14 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
     let field = operation.task_identity.status_field.as_deref();
     let status = match field.map(|field| (field, task.string(field))) {
         Some((_, Slot::Set(status))) => status,
+        Some((field, Slot::Unset))
+            if task
+                .raw(field)
+                .is_some_and(|value| documents_status_value(operation, exchange.status, value)) =>
+        {
+            // The spec lists this empty status (a dialect's transient `""`): no rule applies.
+            return Vec::new();
+        }
         Some((field, slot @ (Slot::Missing | Slot::Unset))) => {
             return vec![no_status(operation, exchange, task.clone(), field, slot)];
         }
@@ -332,5 +340,21 @@ mod tests {
         ] {
             assert!(findings(body).is_empty(), "{body}: {:?}", findings(body));
         }
+    }
+
+    #[test]
+    fn a_spec_that_lists_the_empty_status_accepts_it() {
+        let spec = crate::spec::DEFAULT_SPEC.replace(
+            "enum: [NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS]",
+            "enum: [\"\", NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS]",
+        );
+        let fetch = Contract::from_str(&spec, "dialect.yaml")
+            .expect("a spec")
+            .fetch;
+        let blank = answer(200, Some("application/json"), r#"{"id":"1","status":""}"#);
+        assert!(check(&fetch, &blank).is_empty());
+        let missing = answer(200, Some("application/json"), r#"{"id":"1"}"#);
+        assert_eq!(check(&fetch, &missing).len(), 1, "absent is still missing");
+        assert_eq!(check(&Contract::embedded().fetch, &blank).len(), 1);
     }
 }

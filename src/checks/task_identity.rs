@@ -18,6 +18,28 @@ const SEARCH_DEPTH: usize = 2;
 /// property in the schema documented for `status` (or for 200), as the validator compiled it.
 /// `None` when the spec documents no such enum.
 pub(crate) fn documented_statuses(operation: &FetchOperation, status: u16) -> Option<Vec<String>> {
+    let values = documented_status_values(operation, status)?;
+    Some(
+        values
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect(),
+    )
+}
+
+/// Whether the spec documents `value` (`""` or `null`) as a status: a dialect may list the
+/// empty status a family sends right after submit, and then it is not a missing status.
+pub(crate) fn documents_status_value(
+    operation: &FetchOperation,
+    status: u16,
+    value: &Value,
+) -> bool {
+    documented_status_values(operation, status).is_some_and(|values| values.contains(value))
+}
+
+/// The raw `enum` values of the status field, `null` included when the schema is nullable.
+fn documented_status_values(operation: &FetchOperation, status: u16) -> Option<Vec<Value>> {
     let field = operation.task_identity.status_field.as_deref()?;
     let response = operation
         .documented(status)
@@ -27,14 +49,7 @@ pub(crate) fn documented_statuses(operation: &FetchOperation, status: u16) -> Op
         let document = media.schema.as_ref()?.json_schema();
         let task = resolve(document, document)?;
         let property = resolve(document, task.get("properties")?.get(field)?)?;
-        let values = enum_of(document, property)?;
-        Some(
-            values
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect(),
-        )
+        enum_of(document, property).cloned()
     })
 }
 
