@@ -197,4 +197,21 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn a_spec_documenting_only_403_expects_403_for_a_missing_credential() {
+        let spec = crate::spec::DEFAULT_SPEC.replace(
+            "        \"401\":\n          description: Unauthorized\n",
+            "",
+        );
+        let operation = Contract::from_str(&spec, "only-403.yaml")
+            .expect("a spec")
+            .fetch;
+        assert_eq!(operation.auth_failure_statuses(), [403]);
+        let probe = Probe::MissingCredential;
+        assert!(check(&operation, &probe, &answer(403, None, "")).is_empty());
+        let found = check(&operation, &probe, &answer(401, None, ""));
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].expected.as_deref(), Some("403"));
+    }
 }
