@@ -236,7 +236,8 @@ pub fn judge_with(
 }
 
 /// A scheme-case variant is answered like `Bearer`: the same status and, when `Bearer` got a
-/// body carrying the task's id, a body carrying the same id. Only the identity is compared, not
+/// body carrying the task's id, a JSON body carrying the same id (a body that is not JSON is
+/// the schema check's finding). Only the identity is compared, not
 /// the whole body: a live task may advance between the two requests.
 fn like_baseline(
     exchange: &Exchange,
@@ -286,6 +287,10 @@ fn like_baseline(
     let Some(expected) = id_in(baseline) else {
         return Judgement::Pass;
     };
+    if exchange.json().is_err() {
+        // A body that is not JSON is the schema check's finding, not a second one here.
+        return Judgement::Pass;
+    }
     match id_in(exchange) {
         Some(actual) if actual == expected => Judgement::Pass,
         actual => {
@@ -506,6 +511,12 @@ mod tests {
         );
         assert_eq!(findings[0].rule.as_deref(), Some("scheme-case"));
         assert!(judged(&hollow, &task).is_failure());
+        let text = Ok(answer(200, Some("text/plain"), "ok"));
+        assert_eq!(
+            judged(&text, &task),
+            Judgement::Pass,
+            "not JSON: the schema check's finding"
+        );
         assert!(matches!(
             judge(
                 Property::SchemeCaseLikeBearer,
