@@ -296,12 +296,30 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
     }
     let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.in_flight_peak.fetch_max(now, Ordering::SeqCst);
-    play(&mut stream, (state.script)(index, &head)).await;
+    let mut acts = (state.script)(index, &head);
+    // The request stops being in flight as its answer's last bytes go out: a client that
+    // reads them may start its next request before this task runs again (on a loaded
+    // machine, long before), and that must not count as two in flight.
+    let last = match acts.last() {
+        Some(Act::Send(_)) => acts.pop(),
+        _ => None,
+    };
+    let finished = perform(&mut stream, acts).await;
     state.in_flight.fetch_sub(1, Ordering::SeqCst);
+    if finished {
+        play(&mut stream, last.into_iter().collect()).await;
+    }
 }
 
-/// Performs the acts in order; stops early if the peer leaves.
+/// Performs the acts in order, then closes the connection; stops early if the peer leaves.
 async fn play(stream: &mut TcpStream, acts: Vec<Act>) {
+    if perform(stream, acts).await {
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// Performs the acts in order; false when it stopped early (the peer left, or a reset).
+async fn perform(stream: &mut TcpStream, acts: Vec<Act>) -> bool {
     for act in acts {
         let done = match act {
             Act::Send(bytes) => stream.write_all(&bytes).await.is_err(),
@@ -334,14 +352,14 @@ async fn play(stream: &mut TcpStream, acts: Vec<Act>) {
             }
             Act::Reset => {
                 let _ = stream.set_zero_linger();
-                return;
+                return false;
             }
         };
         if done {
-            return;
+            return false;
         }
     }
-    let _ = stream.shutdown().await;
+    true
 }
 
 /// A complete response with a correct `Content-Length`.
@@ -1303,8 +1321,14 @@ fn broken_connections_are_errors_not_failures() -> Result<(), Failed> {
         )]
     });
     let garbage = Hostile::start(|_, _| vec![Act::Send(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())]);
+    // `https://` in front of a plain-HTTP server is found before any trial: one line, exit 2.
+    let tls = run_binary(&run_args(&https, &[]), &dir.0, MUST_NOT_HANG)?;
+    let said = tls.output();
+    check(
+        tls.code == Some(2) && said.contains("speaks plain HTTP") && said.contains("not TLS"),
+        || format!("TLS: expected exit 2 naming plain HTTP:\n{said}"),
+    )?;
     let cases = [
-        ("TLS", https, "TLS handshake"),
         ("reset", reset.url(), "status 200"),
         ("short Content-Length", short.url(), "of the 100 bytes"),
         ("garbage", garbage.url(), "not HTTP/1.x"),
