@@ -222,21 +222,8 @@ impl Run {
                 baseline: baseline.as_deref(),
             };
             let conclusion = body(scope);
-            let mut record = TrialRecord {
-                name: trial_name,
-                family,
-                check: check.clone(),
-                case: case.clone(),
-                purpose,
-                status: TrialStatus::Passed,
-                findings: Vec::new(),
-                known: Vec::new(),
-                exchange: None,
-                reason: None,
-                diff: None,
-                message: None,
-                duration_ms: 0,
-            };
+            let mut record =
+                TrialRecord::passed(trial_name, family, check.clone(), case.clone(), purpose);
             let verdict = match conclusion {
                 Conclusion::Passed => Ok(Completion::Completed),
                 Conclusion::Ignored(reason) => {

@@ -245,6 +245,33 @@ pub struct TrialRecord {
     pub duration_ms: u64,
 }
 
+impl TrialRecord {
+    /// A trial that passed, with nothing recorded yet: the start every outcome is built from.
+    pub fn passed(
+        name: impl Into<String>,
+        family: Family,
+        check: impl Into<String>,
+        case: impl Into<String>,
+        purpose: impl Into<String>,
+    ) -> TrialRecord {
+        TrialRecord {
+            name: name.into(),
+            family,
+            check: check.into(),
+            case: case.into(),
+            purpose: purpose.into(),
+            status: TrialStatus::Passed,
+            findings: Vec::new(),
+            known: Vec::new(),
+            exchange: None,
+            reason: None,
+            diff: None,
+            message: None,
+            duration_ms: 0,
+        }
+    }
+}
+
 /// The facts of a run that every report states.
 #[derive(Debug, Clone, Serialize)]
 pub struct RunFacts {

@@ -3,39 +3,19 @@
 //! and see only it fail, fix the first and see its entries reported stale, expire an entry,
 //! and refuse a malformed file with one line and exit 2.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Output};
 
 use libtest_mimic::{Failed, Trial};
-use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
+use mjconform::provider::RunningProvider;
+
+#[path = "support/provider.rs"]
+mod support;
 
 const KEY: &str = "k7f3a9c2e1b5d";
 
-fn runtime() -> &'static tokio::runtime::Runtime {
-    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
-    RUNTIME.get_or_init(|| {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("a tokio runtime")
-    })
-}
-
 fn provider(faults: &[&str]) -> RunningProvider {
-    let mut config = ProviderConfig::with_random_key();
-    config.api_key = KEY.to_owned();
-    config.faults = faults
-        .iter()
-        .map(|name| name.parse::<Fault>().expect("a known fault"))
-        .collect();
-    runtime()
-        .block_on(provider::start(
-            config,
-            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-        ))
-        .expect("the provider starts")
+    support::with_faults(KEY, faults)
 }
 
 fn scratch(test: &str) -> PathBuf {

@@ -734,21 +734,7 @@ mod tests {
         let names = ["a::b", "a--b", "x y"];
         let trials: Vec<TrialRecord> = names
             .iter()
-            .map(|name| TrialRecord {
-                name: (*name).to_owned(),
-                family: crate::outcome::Family::Check,
-                check: "a".into(),
-                case: "b".into(),
-                purpose: String::new(),
-                status: TrialStatus::Passed,
-                findings: Vec::new(),
-                known: Vec::new(),
-                exchange: None,
-                reason: None,
-                diff: None,
-                message: None,
-                duration_ms: 0,
-            })
+            .map(|name| TrialRecord::passed(*name, crate::outcome::Family::Check, "a", "b", ""))
             .collect();
         let anchors = anchors(&trials);
         assert_eq!(anchors["a::b"], "t-a--b");
