@@ -117,6 +117,59 @@ pub fn identified(stdout: &str) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::ApiKey;
+    use crate::matrix::config::{parse, Overrides};
+
+    #[test]
+    fn the_key_goes_in_the_environment_never_on_the_command_line() {
+        let key = "sk-command-line-test-93f1";
+        let matrix = parse(
+            Path::new("m.toml"),
+            "[[target]]\nname = \"a\"\nurl = \"http://127.0.0.1:9/\"\nkey_env = \"K\"\ntask_ids = [\"1\", \"2\"]\nrate = 3\n",
+            &Overrides::default(),
+            &|_| Some(key.to_owned()),
+        )
+        .unwrap();
+        let target = &matrix.targets[0];
+        let endpoint = Endpoint {
+            url: url::Url::parse("http://127.0.0.1:9/").unwrap(),
+            key: Some(ApiKey::new(key)),
+            task_ids: target.task_ids.clone(),
+            watch: Vec::new(),
+            watch_interval: None,
+            default_placement: None,
+        };
+        for command in [
+            check(
+                Path::new("mjconform"),
+                target,
+                &endpoint,
+                Path::new("out/a"),
+            ),
+            identify(Path::new("mjconform"), target, &endpoint),
+        ] {
+            let args: Vec<String> = command
+                .get_args()
+                .map(|arg| arg.to_string_lossy().into_owned())
+                .collect();
+            assert!(!args.iter().any(|arg| arg.contains(key)), "{args:?}");
+            assert!(
+                args.windows(2).any(|w| w == ["--task-id", "1,2"]),
+                "{args:?}"
+            );
+            assert!(args.windows(2).any(|w| w == ["--rate", "3"]), "{args:?}");
+            let env: Vec<(String, Option<String>)> = command
+                .get_envs()
+                .map(|(name, value)| {
+                    (
+                        name.to_string_lossy().into_owned(),
+                        value.map(|v| v.to_string_lossy().into_owned()),
+                    )
+                })
+                .collect();
+            assert!(env.contains(&("MJ_API_KEY".to_owned(), Some(key.to_owned()))));
+        }
+    }
 
     #[test]
     fn identify_output_names_the_best_fit_or_says_why_not() {

@@ -82,7 +82,6 @@ pub fn run(args: MatrixArgs) -> ExitCode {
         Err(err) => return usage_exit(&UsageError::Matrix(err)),
     };
     match execute(&matrix) {
-        Ok(outcome) if outcome.interrupted.is_some() => ExitCode::from(EXIT_INTERRUPTED as u8),
         Ok(outcome) => ExitCode::from(outcome.exit_code),
         Err(err) => usage_exit(&UsageError::Matrix(err)),
     }
@@ -203,7 +202,11 @@ fn assemble(
         }
     }
     let failed = targets.iter().any(|target| target.verdict.is_failure());
-    let exit_code = if failed { EXIT_FAILED } else { 0 };
+    let exit_code = match (&interrupted, failed) {
+        (Some(_), _) => EXIT_INTERRUPTED as u8,
+        (None, true) => EXIT_FAILED,
+        (None, false) => 0,
+    };
     MatrixOutcome {
         schema_version: MATRIX_SCHEMA_VERSION,
         mjconform_version: env!("CARGO_PKG_VERSION").to_owned(),
@@ -212,7 +215,7 @@ fn assemble(
         duration_ms: millis(started.elapsed()),
         concurrency: matrix.concurrency,
         interrupted,
-        verdict: if failed { "fail" } else { "pass" }.to_owned(),
+        verdict: if exit_code == 0 { "pass" } else { "fail" }.to_owned(),
         exit_code,
         checks,
         targets,
