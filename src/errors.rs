@@ -94,6 +94,12 @@ pub enum MatrixError {
     Runtime(std::io::Error),
     #[error("find the mjconform binary to run each target with: {0}")]
     CurrentExe(std::io::Error),
+    #[error("create the matrix report directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("write the matrix {what} to {path}: {source}")]
     Write {
         what: &'static str,

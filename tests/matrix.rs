@@ -56,6 +56,10 @@ fn main() -> ExitCode {
         ),
         trial("bad_files_are_one_line_and_exit_2", bad_files_exit_2),
         trial(
+            "identify_names_the_family_of_a_url_target",
+            identify_names_the_family,
+        ),
+        trial(
             "measure_six_targets_at_once_and_one_after_another",
             measure_at_once_and_in_turn,
         )
@@ -536,7 +540,7 @@ fn six_targets_at_once() -> Result<(), Failed> {
         || markdown.clone(),
     )?;
 
-    no_key_in(&out)?;
+    no_key_in(&out, 15)?;
     ensure(!KEYS.iter().any(|(_, key)| err.contains(key)), || {
         format!("a key on stderr:\n{err}")
     })?;
@@ -544,8 +548,8 @@ fn six_targets_at_once() -> Result<(), Failed> {
     Ok(())
 }
 
-/// Every file under `dir` is free of every test key.
-fn no_key_in(dir: &Path) -> Result<(), Failed> {
+/// Every file under `dir` (at least `least` of them) is free of every test key.
+fn no_key_in(dir: &Path, least: usize) -> Result<(), Failed> {
     let mut files = 0;
     let mut stack = vec![dir.to_path_buf()];
     while let Some(path) = stack.pop() {
@@ -564,7 +568,9 @@ fn no_key_in(dir: &Path) -> Result<(), Failed> {
             })?;
         }
     }
-    ensure(files >= 15, || format!("only {files} files were searched"))
+    ensure(files >= least, || {
+        format!("only {files} files were searched")
+    })
 }
 
 fn only_known_deviations_exit_0() -> Result<(), Failed> {
@@ -706,6 +712,35 @@ fn bad_files_exit_2() -> Result<(), Failed> {
         })?;
     }
     Ok(())
+}
+
+fn identify_names_the_family() -> Result<(), Failed> {
+    let servers = Servers::start();
+    let dir = scratch("identify");
+    std::fs::write(
+        dir.join("targets.toml"),
+        format!(
+            "[[target]]\nname = \"unknown-family\"\nurl = \"{}\"\nkey_env = \"{}\"\nkey_placement = \"raw\"\ntask_ids = [\"1747132423020537\"]\nfuzz_cases = 0\n",
+            servers.plus, KEYS[1].0
+        ),
+    )?;
+    let output = matrix(&dir, "targets.toml", &["--identify", "--report-dir", "out"]);
+    let err = stderr(&output);
+    let document = read_json(&dir.join("out").join("matrix.json"))?;
+    let dialect = &document["targets"][0]["dialect"];
+    ensure(
+        dialect["name"] == "plus" && dialect["source"] == "identified",
+        || format!("identify named {dialect}:\n{err}"),
+    )?;
+    // Identify names the family; the check still judges against the doc.
+    ensure(document["targets"][0]["checked_against"] == "doc", || {
+        document.to_string()
+    })?;
+    ensure(
+        dir.join("out/unknown-family/identify.log").is_file(),
+        || err.clone(),
+    )?;
+    no_key_in(&dir.join("out"), 5)
 }
 
 fn measure_at_once_and_in_turn() -> Result<(), Failed> {

@@ -49,7 +49,7 @@ pub struct MatrixArgs {
     /// Most targets checked at once [default: the file's `concurrency`, else 4].
     #[arg(long, value_name = "N", value_parser = crate::cli::parse_concurrency)]
     pub concurrency: Option<u32>,
-    /// Deadline of each target that sets none [default: the file's `deadline`, else 5m].
+    /// Deadline of each target that sets none [default: the file's `deadline`, else 300s].
     #[arg(long, value_name = "DURATION", value_parser = crate::cli::parse_duration)]
     pub deadline: Option<Duration>,
     /// Where the matrix and each target's reports go [default: the file's `report_dir`,
@@ -93,8 +93,7 @@ pub fn execute(matrix: &Matrix) -> Result<MatrixOutcome, MatrixError> {
     let started_at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
     let exe = std::env::current_exe().map_err(MatrixError::CurrentExe)?;
     let out_dir = &matrix.report_dir;
-    std::fs::create_dir_all(out_dir).map_err(|source| MatrixError::Write {
-        what: "directory",
+    std::fs::create_dir_all(out_dir).map_err(|source| MatrixError::CreateDir {
         path: out_dir.clone(),
         source,
     })?;

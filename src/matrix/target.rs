@@ -257,7 +257,11 @@ fn dialect_of(
                         .map(str::to_owned);
                     fact(Some(name), DialectSource::Identified, detail)
                 }
-                Err(why) => fact(None, DialectSource::Unknown, Some(why)),
+                Err(why) => {
+                    // A refused option or an unreachable target says so on stderr.
+                    let why = ended.error_line().unwrap_or(why);
+                    fact(None, DialectSource::Unknown, Some(why))
+                }
             }
         }
         Err(err) => fact(
