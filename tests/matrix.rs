@@ -59,6 +59,11 @@ fn main() -> ExitCode {
             "identify_names_the_family_of_a_url_target",
             identify_names_the_family,
         ),
+        #[cfg(unix)]
+        trial(
+            "ctrl_c_writes_the_matrix_and_exits_130",
+            ctrl_c_writes_the_matrix,
+        ),
         trial(
             "measure_six_targets_at_once_and_one_after_another",
             measure_at_once_and_in_turn,
@@ -741,6 +746,64 @@ fn identify_names_the_family() -> Result<(), Failed> {
         || err.clone(),
     )?;
     no_key_in(&dir.join("out"), 5)
+}
+
+/// Ctrl-C while a stalled target runs: the running child is interrupted, the waiting target
+/// never starts, and the matrix is still written, marked interrupted.
+#[cfg(unix)]
+fn ctrl_c_writes_the_matrix() -> Result<(), Failed> {
+    let servers = Servers::start();
+    let dir = scratch("interrupt");
+    std::fs::write(
+        dir.join("targets.toml"),
+        format!(
+            "concurrency = 1\n[[target]]\nname = \"stalled\"\nurl = \"{}\"\ntask_ids = [\"1\"]\ntimeout = \"60s\"\n[[target]]\nname = \"waiting\"\nmock = {{}}\n",
+            servers.stalled
+        ),
+    )?;
+    let mut command = Command::new(BIN);
+    command
+        .args(["matrix", "targets.toml", "--report-dir", "out"])
+        .current_dir(&dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    let child = command.spawn()?;
+    // The target's directory is made once the matrix watches for Ctrl-C, just before the
+    // stalled child starts (a child interrupted before it set its own handler ends all the
+    // same: the matrix records it as interrupted either way).
+    let started = Instant::now();
+    while !dir.join("out/stalled").exists()
+        && started.elapsed() < std::time::Duration::from_secs(30)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let pid = libc::pid_t::try_from(child.id()).map_err(|err| err.to_string())?;
+    // SAFETY: kill(2) on the child this test spawned and has not waited for.
+    unsafe {
+        libc::kill(pid, libc::SIGINT);
+    }
+    let output = child.wait_with_output()?;
+    let err = stderr(&output);
+    ensure(output.status.code() == Some(130), || {
+        format!("exit {:?}:\n{err}", output.status.code())
+    })?;
+    let document = read_json(&dir.join("out").join("matrix.json"))?;
+    let targets = targets_by_name(&document);
+    ensure(
+        document["interrupted"].is_string() && document["exit_code"] == 130,
+        || document.to_string(),
+    )?;
+    ensure(
+        targets["waiting"]["reason"] == "interrupted before it started",
+        || format!("{}", targets["waiting"]),
+    )?;
+    ensure(targets["stalled"]["verdict"] == "could_not_run", || {
+        format!("{}", targets["stalled"])
+    })?;
+    ensure(VALIDATOR.is_valid(&document), || {
+        "matrix.json breaks its schema".to_owned()
+    })
 }
 
 fn measure_at_once_and_in_turn() -> Result<(), Failed> {
