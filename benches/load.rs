@@ -3,8 +3,9 @@
 //!
 //! `cargo bench --bench load` measures (release build, tens of thousands of requests) and
 //! prints tables. `cargo test --all-targets` runs the same trials in test mode, small
-//! (two thousand requests, two body sizes), asserting only what must always hold: the
-//! provider never answers 5xx and never drops a connection, and memory stays near the cap.
+//! (two thousand requests, three bodies), asserting only what must always hold: the
+//! provider never answers 5xx and never drops a connection, and peak memory stays within the
+//! documented bound (in caps) for bodies at and over the cap.
 //!
 //! Peak memory is the VmHWM of a child process: this binary re-executes itself with
 //! [`CHILD_RUN`] set, runs the harness in-process against a local server, and prints
@@ -30,10 +31,17 @@ fn main() -> ExitCode {
         return child_run();
     }
     let arguments = harness::test_arguments();
+    let mut memory = Trial::bench("peak_memory_vs_body_size", peak_memory_vs_body_size);
+    if peak_rss_kib().is_none() {
+        // Reported as not run, with the reason, rather than passing on nothing measured.
+        memory = memory
+            .with_kind("not run: no /proc/self/status (VmHWM) here")
+            .with_ignored_flag(true);
+    }
     let trials = vec![
         Trial::bench("provider_under_load", provider_under_load),
         Trial::bench("provider_under_bad_input", provider_under_bad_input),
-        Trial::bench("peak_memory_vs_body_size", peak_memory_vs_body_size),
+        memory,
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
 }
@@ -239,7 +247,22 @@ fn provider_under_load(test_mode: bool) -> Result<Option<Measurement>, Failed> {
 // The provider under malformed requests
 // ---------------------------------------------------------------------------------------
 
-/// Requests no HTTP client library would send, byte for byte.
+/// A GET with content (RFC 9110 §9.3.1: the content has no defined semantics for a GET). It is
+/// well-formed HTTP, not malformed, so the provider answers it as the same GET without the
+/// content: the decision is to ignore the content, not to refuse it, since refusing is not
+/// required and a client library may attach an empty or stray body. The bench asserts exactly
+/// that: the same status as the plain GET.
+fn get_with_body(provider: &RunningProvider) -> (Vec<u8>, Vec<u8>) {
+    let id = provider.task_ids.first().cloned().unwrap_or_default();
+    let plain = format!(
+        "GET /mj/task/{id}/fetch HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nAuthorization: Bearer {}\r\n",
+        provider.api_key
+    );
+    let with_body = format!("{plain}Content-Length: 5\r\n\r\nhello").into_bytes();
+    (format!("{plain}\r\n").into_bytes(), with_body)
+}
+
+/// Requests no HTTP client library would send, byte for byte: each must get a 4xx.
 fn malformed_requests(provider: &RunningProvider) -> Vec<(&'static str, Vec<u8>)> {
     let key = &provider.api_key;
     let id = provider.task_ids.first().cloned().unwrap_or_default();
@@ -290,11 +313,6 @@ fn malformed_requests(provider: &RunningProvider) -> Vec<(&'static str, Vec<u8>)
             "two Content-Lengths",
             head(&fetch, &[b"Content-Length: 1", b"Content-Length: 2"]),
         ),
-        ("a body on a GET", {
-            let mut bytes = head(&fetch, &[&auth, b"Content-Length: 5"]);
-            bytes.extend_from_slice(b"hello");
-            bytes
-        }),
         (
             "binary noise",
             b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n".to_vec(),
@@ -333,19 +351,34 @@ fn provider_under_bad_input(test_mode: bool) -> Result<Option<Measurement>, Fail
     let rounds = if test_mode { 1 } else { 20 };
     let mut problems = Vec::new();
     let mut answered = 0u64;
+    let mut client_errors = 0u64;
     let started = Instant::now();
     for _ in 0..rounds {
         for (what, request) in malformed_requests(&provider) {
             match raw_status(addr, &request) {
-                Some(status) if status < 500 => answered += 1,
-                Some(status) => problems.push(format!("{what}: {status}")),
+                Some(status) if (400..500).contains(&status) => {
+                    answered += 1;
+                    client_errors += 1;
+                }
+                Some(status) => {
+                    answered += 1;
+                    problems.push(format!("{what}: {status}, expected a 4xx"));
+                }
                 None => problems.push(format!("{what}: connection dropped without an answer")),
             }
+        }
+        let (plain, with_body) = get_with_body(&provider);
+        let expected = raw_status(addr, &plain);
+        match raw_status(addr, &with_body) {
+            Some(status) if Some(status) == expected => answered += 1,
+            got => problems.push(format!(
+                "a GET with a body: {got:?}, expected {expected:?}, the answer to the same GET without it"
+            )),
         }
     }
     let per_request_ns = started.elapsed().as_nanos() as u64 / answered.max(1);
     println!(
-        "provider under bad input: {answered} malformed requests answered 4xx, {} problems",
+        "provider under bad input: {client_errors} malformed requests answered 4xx, {rounds} GETs with a body answered as the same GET, {} problems",
         problems.len()
     );
     if !problems.is_empty() {
@@ -363,9 +396,34 @@ fn provider_under_bad_input(test_mode: bool) -> Result<Option<Measurement>, Fail
 
 const MIB: u64 = 1 << 20;
 
-/// A server whose every answer is a `size`-byte body (of spaces), announced or chunked
-/// without end when `size` is `None`.
-fn body_server(runtime: &tokio::runtime::Runtime, size: Option<u64>) -> SocketAddr {
+/// What a body server sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Spaces: never parsed (an over-cap body is not judged, an all-blank one is "empty").
+    Blank,
+    /// A task whose `prompt` fills the body: what the checks parse and judge, the worst
+    /// realistic case for a body at the cap.
+    Task,
+}
+
+/// The `size`-byte body of `shape`.
+fn body_of(shape: Shape, size: usize) -> Vec<u8> {
+    match shape {
+        Shape::Blank => vec![b' '; size],
+        Shape::Task => {
+            let head = br#"{"id":"1","status":"SUCCESS","progress":"100%","imageUrl":"https://cdn.example/1.png","submitTime":1747132423020,"startTime":1747132424482,"finishTime":1747132463701,"prompt":""#;
+            let tail = br#""}"#;
+            let mut body = head.to_vec();
+            body.resize(size.saturating_sub(tail.len()).max(head.len()), b'a');
+            body.extend_from_slice(tail);
+            body
+        }
+    }
+}
+
+/// A server whose every answer is a `size`-byte body of `shape`, announced, or blank and
+/// chunked without end when `size` is `None`.
+fn body_server(runtime: &tokio::runtime::Runtime, size: Option<u64>, shape: Shape) -> SocketAddr {
     let listener = runtime
         .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
         .expect("bind a loopback port");
@@ -382,6 +440,13 @@ fn body_server(runtime: &tokio::runtime::Runtime, size: Option<u64>) -> SocketAd
                     return;
                 }
                 let (start, chunk, rounds) = match size {
+                    Some(size) if shape == Shape::Task => {
+                        let head = format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n");
+                        let body = body_of(shape, usize::try_from(size).unwrap_or(usize::MAX));
+                        let _ = stream.write_all(head.as_bytes()).await;
+                        let _ = stream.write_all(&body).await;
+                        return;
+                    }
                     Some(size) => (
                         format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {size}\r\n\r\n"),
                         vec![b' '; 64 * 1024],
@@ -469,64 +534,93 @@ fn child_peak(addr: SocketAddr, extra: &[&str]) -> Result<u64, Failed> {
         .ok_or_else(|| format!("no peak memory reported:\n{stdout}").into())
 }
 
+/// The documented bound on the growth of peak memory, in caps plus a fixed slack, when every
+/// answer is a task at the cap (the worst realistic body: the checks parse it):
+/// - one cap per kept planned answer (4 planned cases here);
+/// - four per request in flight (`--concurrency` 4): the body being read, and while it is
+///   judged its parsed copy, with what the allocator keeps of freed bodies per thread;
+/// - two for the one large body judged at a time (`checks::LARGE_BODY_BYTES`);
+/// - 8 MiB for the runtime, the allocator's granularity and the fuzzer's 16 KiB excerpts.
+///
+/// Measured (debug build, fuzzing on): about 23.5 caps at a 1 MiB cap, 18 at 8 MiB. A body of
+/// many tiny JSON values parses to tens of times its size and is outside this bound.
+const BOUND_CAPS: f64 = 4.0 + 4.0 * 4.0 + 2.0;
+const BOUND_SLACK_MIB: f64 = 8.0;
+
 fn peak_memory_vs_body_size(test_mode: bool) -> Result<Option<Measurement>, Failed> {
     if peak_rss_kib().is_none() {
-        println!("no /proc/self/status here; peak memory not measured");
-        return Ok(None);
+        // `main` marks the trial ignored without /proc; run anyway (`--include-ignored`), it
+        // fails rather than claim a bound it never checked.
+        return Err(
+            "not run: no /proc/self/status (VmHWM) here, so peak memory cannot be measured".into(),
+        );
     }
     let runtime = runtime();
     let caps: &[u64] = if test_mode { &[MIB] } else { &[MIB, 8 * MIB] };
-    let mut worst_over_cap = 0.0f64;
+    let mut worst = (0.0f64, String::new());
     let mut run_times = Vec::new();
     for &cap in caps {
         // Bodies under, at and over the cap, and one with no end.
-        let sizes: Vec<Option<u64>> = if test_mode {
-            vec![Some(1024), Some(64 * MIB)]
+        let sizes: Vec<(Option<u64>, Shape)> = if test_mode {
+            vec![
+                (Some(1024), Shape::Blank),
+                (Some(cap), Shape::Task),
+                (Some(64 * MIB), Shape::Blank),
+            ]
         } else {
             vec![
-                Some(1024),
-                Some(64 * 1024),
-                Some(cap),
-                Some(cap + 1),
-                Some(64 * MIB),
-                Some(256 * MIB),
-                None,
+                (Some(1024), Shape::Blank),
+                (Some(64 * 1024), Shape::Task),
+                (Some(cap), Shape::Blank),
+                (Some(cap), Shape::Task),
+                (Some(cap + 1), Shape::Blank),
+                (Some(64 * MIB), Shape::Blank),
+                (Some(256 * MIB), Shape::Blank),
+                (None, Shape::Blank),
             ]
         };
         let cap_flag = format!("{cap}");
         let mut baseline = None;
-        for size in sizes {
-            let addr = body_server(&runtime, size);
+        for (size, shape) in sizes {
+            let addr = body_server(&runtime, size, shape);
             let started = Instant::now();
             let peak = child_peak(addr, &["--max-body", &cap_flag])?;
             run_times.push(started.elapsed().as_nanos() as u64);
             let base = *baseline.get_or_insert(peak);
             let growth = peak.saturating_sub(base) as f64 / 1024.0;
-            if size.is_none_or(|size| size > cap) {
-                worst_over_cap = worst_over_cap.max(growth / (cap / MIB) as f64);
-            }
             let label = match size {
+                Some(size) if size == cap + 1 => "cap + 1 B".to_owned(),
                 Some(size) if size >= MIB => format!("{} MiB", size / MIB),
                 Some(size) if size >= 1024 => format!("{} KiB", size / 1024),
                 Some(size) => format!("{size} B"),
                 None => "endless".to_owned(),
             };
-            let label = if size == Some(cap + 1) {
-                "cap + 1 B".to_owned()
-            } else {
-                label
+            let label = match shape {
+                Shape::Task => format!("{label}, a task"),
+                Shape::Blank => format!("{label}, blank"),
             };
+            let caps_grown = (growth - BOUND_SLACK_MIB).max(0.0) / (cap / MIB) as f64;
+            if caps_grown > worst.0 {
+                worst = (
+                    caps_grown,
+                    format!("cap {} MiB, bodies of {label}", cap / MIB),
+                );
+            }
             println!(
-                "peak memory, cap {} MiB, bodies of {label}: {:.1} MiB (+{growth:.1} MiB over 1 KiB bodies)",
+                "peak memory, cap {} MiB, bodies of {label}: {:.1} MiB (+{growth:.1} MiB over 1 KiB bodies: {caps_grown:.1} caps past the slack)",
                 cap / MIB,
                 peak as f64 / 1024.0
             );
         }
     }
-    // Over the cap, reading stops and an answer keeps only its first bytes: the growth is
-    // the cap per request in flight (4 by default) at most, whatever the body size.
-    if worst_over_cap > 12.0 {
-        return Err(format!("peak memory grew by {worst_over_cap:.1} caps over the cap").into());
+    // What the README and ARCHITECTURE.md claim, asserted: whatever the body size and shape
+    // (a task, blank, oversized, endless), the growth stays within the bound.
+    if worst.0 > BOUND_CAPS {
+        return Err(format!(
+            "peak memory grew by {BOUND_SLACK_MIB} MiB and {:.1} caps ({}), more than the documented {BOUND_CAPS} caps",
+            worst.0, worst.1
+        )
+        .into());
     }
     let mean = run_times.iter().sum::<u64>() / run_times.len().max(1) as u64;
     let spread =

@@ -80,9 +80,10 @@ pub struct RunArgs {
 
     /// Replay one fuzz case (the `--fuzz-replay` value a fuzz failure prints) instead of
     /// generating cases: one request, no shrinking.
-    #[arg(long, env = "MJ_FUZZ_REPLAY", value_name = "CASE",
-          value_parser = crate::fuzz::parse_replay_arg)]
-    pub fuzz_replay: Option<crate::fuzz::replay::ReplayArg>,
+    /// (Kept as text here and read by `fuzz::replay::for_run`, so the options sit below the
+    /// trial families that read them.)
+    #[arg(long, env = "MJ_FUZZ_REPLAY", value_name = "CASE")]
+    pub fuzz_replay: Option<String>,
 
     /// Label of the target in snapshot paths (`snapshots/<label>/`); default: the host.
     #[arg(long, env = "MJ_TARGET_NAME", value_name = "NAME")]
@@ -91,8 +92,8 @@ pub struct RunArgs {
     /// Snapshot trials: `compare` with the target's baseline (none yet: they are ignored),
     /// `record` a new baseline, or `off`.
     #[arg(long, env = "MJ_SNAPSHOTS", value_name = "MODE", value_enum,
-          default_value_t = crate::snapshot::SnapshotMode::Compare)]
-    pub snapshots: crate::snapshot::SnapshotMode,
+          default_value_t = SnapshotMode::Compare)]
+    pub snapshots: SnapshotMode,
 
     /// Directory of the snapshot baselines, one subdirectory per target label (default:
     /// `snapshots/` in the package root under cargo, else in the current directory).
@@ -248,6 +249,20 @@ impl RunArgs {
     }
 }
 
+/// What the snapshot trials do on this run (`--snapshots`, `MJ_SNAPSHOTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum SnapshotMode {
+    /// Compare with the target's baseline. A difference fails; off CI insta leaves a
+    /// `.snap.new` for `cargo insta review`, on CI (`CI=true`) it writes nothing. A target
+    /// with no baseline directory has its snapshot trials ignored.
+    #[default]
+    Compare,
+    /// Write the baseline: new and changed snapshots are saved in place, and the trials pass.
+    Record,
+    /// No snapshot trials.
+    Off,
+}
+
 /// The fixed default fuzzing seed: runs are reproducible unless a seed is asked for.
 pub const DEFAULT_SEED: u64 = 20_261_128;
 
@@ -334,11 +349,7 @@ pub fn parse_run_args(ours: &[String]) -> Result<RunArgs, UsageError> {
         .map_err(|err| UsageError::Arguments(clap_error_line(&err, &command, ours)))?;
     let parsed = RunArgsOnly::from_arg_matches(&matches)
         .map_err(|err| UsageError::Arguments(clap_error_line(&err, &command, ours)))?;
-    let run = parsed.run;
-    if let Some(conditions) = run.fuzz_replay.as_ref().and_then(|r| r.conditions.as_ref()) {
-        conditions.check(&run).map_err(UsageError::Replay)?;
-    }
-    Ok(run)
+    Ok(parsed.run)
 }
 
 /// Refuses an empty or blank value of any option of `command`, given on the command line

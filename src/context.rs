@@ -537,13 +537,23 @@ impl RunContext {
         self.runtime.block_on(async {
             let connect = tokio::net::TcpStream::connect((host.as_str(), port));
             match tokio::time::timeout(timeout, connect).await {
-                Ok(Ok(_)) => Ok(()),
-                Ok(Err(err)) => Err(unreachable(err.to_string())),
-                Err(_) => Err(unreachable(format!(
-                    "no connection within {} ms",
-                    timeout.as_millis()
-                ))),
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => return Err(unreachable(err.to_string())),
+                Err(_) => {
+                    return Err(unreachable(format!(
+                        "no connection within {} ms",
+                        timeout.as_millis()
+                    )))
+                }
             }
+            // `https://` in front of a plain-HTTP server would make every trial an ERROR:
+            // one bounded plain-HTTP probe (no credential, never a billed request) tells.
+            if url.scheme() == "https" {
+                if let Some(reason) = crate::preflight::probe_tls_mismatch(url, timeout).await {
+                    return Err(unreachable(reason));
+                }
+            }
+            Ok(())
         })
     }
 }

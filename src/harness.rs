@@ -105,6 +105,7 @@ impl Run {
             formats.extend(reports::parse_formats(value).map_err(UsageError::Report)?);
         }
         formats.dedup();
+        crate::fuzz::replay::for_run(&run_args).map_err(UsageError::Replay)?;
         let contract = run_args.contract()?;
         let baseline = Baseline::for_run(run_args.baseline.as_deref(), &contract)?.map(Arc::new);
         if let Some(path) = &run_args.write_baseline {
@@ -482,7 +483,8 @@ fn totals_of(
     let exit_code = if failed { EXIT_FAILED } else { 0 };
     RunTotals {
         requests_sent: context.requests_made(),
-        fuzz_requests: crate::fuzz::summary_line(context),
+        fuzz_requests: crate::fuzz::summary_line(context)
+            .map(|line| line.trim_start_matches("mjconform: fuzz: ").to_owned()),
         duration_ms: outcome::millis(started.elapsed()),
         passed: outcome::count(records, TrialStatus::Passed),
         known: outcome::count(records, TrialStatus::Known),

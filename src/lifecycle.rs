@@ -6,7 +6,9 @@
 //! Rules, from [`crate::rules`]: a status may only follow another as [`TRANSITIONS`] allows
 //! (a finished task stays finished; a running task does not go back to the queue); progress
 //! never goes down, except into FAILURE; a time never changes, nor disappears, once set; and
-//! the task reaches SUCCESS or FAILURE before `--watch-deadline`. After the first terminal
+//! the task reaches SUCCESS or FAILURE before `--watch-deadline`. Every poll must answer with
+//! the watched task (its id, as `task_id_matches` judges it): a poll answered with another
+//! task, or a body without the id, ends the watch. After the first terminal
 //! answer one more poll confirms the task stays there. The first violation ends the watch,
 //! so a paid provider is not polled for nothing.
 //!
@@ -21,6 +23,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::checks::task_id_matches;
 use crate::checks::task_view::{Slot, TaskView};
 use crate::checks::{excerpt, Finding};
 use crate::client::RequestSpec;
@@ -146,8 +149,9 @@ pub struct Watcher {
 }
 
 impl Watcher {
-    /// Judges the next observation against everything seen before, then remembers it.
-    pub fn observe(&mut self, next: &Observation) -> Vec<String> {
+    /// Judges the next observation against everything seen before, then remembers it: each
+    /// finding as the rule it breaks and a line for people.
+    pub fn observe(&mut self, next: &Observation) -> Vec<(&'static str, String)> {
         let mut findings = Vec::new();
         if let Some(to) = next.status.as_deref() {
             if let Some(from) = self.status.as_deref() {
@@ -157,7 +161,10 @@ impl Watcher {
                     } else {
                         "a task that started must not go back to the queue"
                     };
-                    findings.push(format!("status went from {from} to {to}: {why}"));
+                    findings.push((
+                        "transition",
+                        format!("status went from {from} to {to}: {why}"),
+                    ));
                 }
             }
             if status_rule(to).is_some() {
@@ -171,18 +178,23 @@ impl Watcher {
                 .is_some_and(|status| PROGRESS_MAY_DROP_INTO.contains(&status));
             if let Some(before) = self.progress {
                 if progress < before && !may_drop {
-                    findings.push(format!("progress went down from {before}% to {progress}%"));
+                    findings.push((
+                        "progress-drop",
+                        format!("progress went down from {before}% to {progress}%"),
+                    ));
                 }
             }
             self.progress = Some(progress);
         }
         for ((field, seen), now) in TIME_FIELDS.iter().zip(&mut self.times).zip(&next.times) {
             match (*seen, now) {
-                (Some(before), Slot::Set(after)) if before != *after => findings.push(format!(
-                    "{field} changed from {before} to {after} after it was set"
+                (Some(before), Slot::Set(after)) if before != *after => findings.push((
+                    "time-changed",
+                    format!("{field} changed from {before} to {after} after it was set"),
                 )),
-                (Some(before), Slot::Missing | Slot::Unset) => findings.push(format!(
-                    "{field} was {before} and is now unset; a set time must stay"
+                (Some(before), Slot::Missing | Slot::Unset) => findings.push((
+                    "time-vanished",
+                    format!("{field} was {before} and is now unset; a set time must stay"),
                 )),
                 (None, Slot::Set(after)) => *seen = Some(*after),
                 _ => {}
@@ -232,9 +244,21 @@ fn watch(context: &RunContext, plan: &WatchPlan) -> Conclusion {
                 "poll {number} (+{:.2}s): {why}; the watch cannot follow the task",
                 at.as_secs_f64()
             );
-            return fail(vec![Finding::new(finding)], &timeline);
+            return fail(vec![Finding::new(finding).rule("unreadable")], &timeline);
         };
         let observation = Observation::of(&task);
+        // A poll answered with another task (or none) says nothing of the watched one.
+        if let Some(mismatch) =
+            task_id_matches::judge(&context.contract.fetch, exchange.status, &plan.id, task)
+        {
+            let finding = Finding::new(format!(
+                "poll {number} (+{:.2}s): {}; the watch cannot follow the task",
+                at.as_secs_f64(),
+                mismatch.message
+            ))
+            .rule("lifecycle-id");
+            return fail(vec![finding], &timeline);
+        }
         let summary = observation.summary();
         if timeline.last().is_none_or(|last| last.summary != summary) {
             timeline.push(Poll {
@@ -247,8 +271,9 @@ fn watch(context: &RunContext, plan: &WatchPlan) -> Conclusion {
         if !findings.is_empty() {
             let findings = findings
                 .into_iter()
-                .map(|text| {
+                .map(|(rule, text)| {
                     Finding::new(format!("poll {number} (+{:.2}s): {text}", at.as_secs_f64()))
+                        .rule(rule)
                 })
                 .collect();
             return fail(findings, &timeline);
@@ -264,7 +289,7 @@ fn watch(context: &RunContext, plan: &WatchPlan) -> Conclusion {
                 plan.deadline.as_secs_f64(),
                 observation.summary()
             );
-            return fail(vec![Finding::new(finding)], &timeline);
+            return fail(vec![Finding::new(finding).rule("deadline")], &timeline);
         }
         std::thread::sleep(plan.interval);
     }
@@ -360,7 +385,7 @@ mod tests {
         let mut watcher = Watcher::default();
         let mut findings = Vec::new();
         for (index, body) in bodies.iter().enumerate() {
-            for finding in watcher.observe(&observation(body.clone())) {
+            for (_, finding) in watcher.observe(&observation(body.clone())) {
                 findings.push((index + 1, finding));
             }
         }

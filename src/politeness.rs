@@ -10,7 +10,8 @@
 //!   `--max-retry-after`, pausing every request of the run rather than only the one that
 //!   was refused, then retries it; a 429 that remains is a run error, never a contract
 //!   failure;
-//! - counts every request that goes on the wire, retries included;
+//! - counts every request that goes on the wire, retries included (not one the HTTP stack
+//!   refused to build, such as a credential with a control character);
 //! - once [`STALL_LIMIT`] requests in a row got no answer within the timeout, sends no
 //!   more: each later request fails at once with a message saying so. A stalled target
 //!   then costs a few timeouts, not one per planned request.
@@ -179,9 +180,14 @@ impl Politeness {
                 if self.is_stalled() {
                     return Err(self.not_sending());
                 }
-                self.sent.fetch_add(1, Ordering::Relaxed);
                 let outcome = attempt().await;
-                self.observe(&outcome);
+                // A request the HTTP stack refused to build (a control character in a
+                // header) never reached the wire: it is not counted, nor does it say
+                // anything about whether the target answers.
+                if !matches!(outcome, Err(RequestError::Build(_))) {
+                    self.sent.fetch_add(1, Ordering::Relaxed);
+                    self.observe(&outcome);
+                }
                 outcome
             };
             let exchange = match outcome {
@@ -494,5 +500,30 @@ mod tests {
         assert_eq!(seconds(Duration::from_millis(1500)), "1.5 s");
         assert_eq!(seconds(Duration::from_secs(30)), "30 s");
         assert_eq!(seconds(Duration::from_millis(250)), "250 ms");
+    }
+
+    #[test]
+    fn only_requests_that_reached_the_wire_are_counted() {
+        let polite = politeness(Duration::from_secs(1));
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime");
+        let unsendable = runtime.block_on(polite.send(|| async {
+            Err(RequestError::Build(
+                "the value of header `authorization` is not sendable".into(),
+            ))
+        }));
+        assert!(matches!(unsendable, Err(RequestError::Build(_))));
+        assert_eq!(polite.requests_sent(), 0);
+        let refused = runtime.block_on(
+            polite.send(|| async { Err(RequestError::Transport("connection refused".into())) }),
+        );
+        assert!(refused.is_err());
+        assert_eq!(
+            polite.requests_sent(),
+            1,
+            "a refused connection went on the wire"
+        );
     }
 }

@@ -94,6 +94,15 @@ pub async fn probe_tls_mismatch(url: &Url, timeout: Duration) -> Option<String> 
             if is_tls_record(&buffer[..filled]) {
                 break;
             }
+            // Behind `https://`, a status line is all it takes; a server that keeps the
+            // connection open after its answer must not make the probe wait out its deadline.
+            let seen = &buffer[..filled];
+            if url.scheme() == "https"
+                && seen.starts_with(b"HTTP/")
+                && seen.windows(2).any(|pair| pair == b"\r\n")
+            {
+                break;
+            }
         }
         buffer.truncate(filled);
         Some(buffer)

@@ -221,51 +221,90 @@ pub struct StatusRule {
     pub terminal: bool,
     /// Fields that must be set (present and not the unset value).
     pub requires: &'static [&'static str],
-    /// Fields that must not be set.
+    /// Fields that must not be set: what the status rules out. Unset values (`0`, `""`,
+    /// `null`) and absent fields never count as set.
     pub forbids: &'static [&'static str],
-    /// The progress a well-formed `progress` must state, if the status fixes it.
-    pub progress: Option<u32>,
+    /// What a well-formed `progress` may state under this status.
+    pub progress: ProgressRule,
 }
 
-/// The status rules. Only what the statuses mean without doubt is demanded; where real servers
-/// differ and the doc is silent, nothing is: progress on FAILURE (the proxies send `""`,
-/// new-api `"100%"`), an IN_PROGRESS preview `imageUrl`, `"0%"` or no progress before start,
-/// an empty `failReason` on a task that did not fail.
+/// What a status says of a well-formed `progress` (a malformed one is `progress_format`'s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressRule {
+    /// The doc and real servers leave it open.
+    Any,
+    /// Exactly this percentage (a finished task states 100%).
+    Exactly(u32),
+    /// Less than this percentage (an unfinished task has not reached 100%).
+    Below(u32),
+}
+
+impl ProgressRule {
+    /// Whether `percent` is allowed.
+    pub fn allows(self, percent: u32) -> bool {
+        match self {
+            ProgressRule::Any => true,
+            ProgressRule::Exactly(expected) => percent == expected,
+            ProgressRule::Below(bound) => percent < bound,
+        }
+    }
+
+    /// What the rule expects, in words, for findings.
+    pub fn describe(self) -> String {
+        match self {
+            ProgressRule::Any => "any progress".to_owned(),
+            ProgressRule::Exactly(expected) => format!("{expected}%"),
+            ProgressRule::Below(bound) => format!("below {bound}%"),
+        }
+    }
+}
+
+/// The status rules. Demanded is what a status means without doubt, and ruled out is what
+/// only a later stage can set: a task that has not started has no start or finish time, no
+/// image and not 100%; a queued or running task has no finish time and not 100%.
+///
+/// Left open, because real servers differ and the doc is silent:
+/// - progress on FAILURE (the Java and C# proxies send `""`, new-api forces `"100%"`);
+/// - an IN_PROGRESS `imageUrl` (the low-resolution preview Discord shows while a job runs);
+/// - a SUBMITTED `startTime` (the Java proxy stamps it when the job is submitted to Discord);
+/// - `"0%"`, `""`, `null` or no progress before a task starts;
+/// - an empty or `null` `failReason` on a task that did not fail (new-api `""`, proxies `null`);
+/// - every unset value (`0`, `""`, `null`, absent) of a ruled-out field.
 pub const STATUS_RULES: &[StatusRule] = &[
     StatusRule {
         status: "NOT_START",
         terminal: false,
         requires: &[],
-        forbids: &["startTime"],
-        progress: None,
+        forbids: &["startTime", "finishTime", "imageUrl"],
+        progress: ProgressRule::Below(100),
     },
     StatusRule {
         status: "SUBMITTED",
         terminal: false,
         requires: &[],
-        forbids: &[],
-        progress: None,
+        forbids: &["finishTime"],
+        progress: ProgressRule::Below(100),
     },
     StatusRule {
         status: "IN_PROGRESS",
         terminal: false,
         requires: &[],
-        forbids: &[],
-        progress: None,
+        forbids: &["finishTime"],
+        progress: ProgressRule::Below(100),
     },
     StatusRule {
         status: "SUCCESS",
         terminal: true,
         requires: &["imageUrl", "finishTime", "progress"],
         forbids: &[],
-        progress: Some(100),
+        progress: ProgressRule::Exactly(100),
     },
     StatusRule {
         status: "FAILURE",
         terminal: true,
         requires: &["failReason", "finishTime"],
         forbids: &[],
-        progress: None,
+        progress: ProgressRule::Any,
     },
 ];
 
@@ -392,6 +431,34 @@ mod tests {
                 assert!(status_rule(to).is_some(), "{to}");
             }
         }
+    }
+
+    #[test]
+    fn unfinished_statuses_rule_out_what_only_a_later_stage_sets() {
+        for status in ["NOT_START", "SUBMITTED", "IN_PROGRESS"] {
+            let rule = status_rule(status).expect("a rule");
+            assert!(rule.forbids.contains(&"finishTime"), "{status}");
+            assert!(!rule.progress.allows(100), "{status}");
+            assert!(rule.progress.allows(0), "{status}");
+        }
+        let not_start = status_rule("NOT_START").expect("a rule");
+        assert!(not_start.forbids.contains(&"startTime"));
+        assert!(not_start.forbids.contains(&"imageUrl"));
+        // The leniencies real families need.
+        assert!(!status_rule("IN_PROGRESS")
+            .expect("a rule")
+            .forbids
+            .contains(&"imageUrl"));
+        assert!(!status_rule("SUBMITTED")
+            .expect("a rule")
+            .forbids
+            .contains(&"startTime"));
+        let failure = status_rule("FAILURE").expect("a rule");
+        assert!(failure.progress.allows(100) && failure.progress.allows(0));
+        let success = status_rule("SUCCESS").expect("a rule");
+        assert!(success.progress.allows(100) && !success.progress.allows(99));
+        assert_eq!(ProgressRule::Below(100).describe(), "below 100%");
+        assert_eq!(ProgressRule::Exactly(100).describe(), "100%");
     }
 
     #[test]

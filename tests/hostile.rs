@@ -71,7 +71,7 @@ fn main() -> ExitCode {
             "compressed_bodies_are_never_decompressed",
             compressed_bodies_are_never_decompressed,
         ),
-        trial(
+        memory_trial(
             "peak_memory_stays_near_the_cap",
             peak_memory_stays_near_the_cap,
         ),
@@ -296,12 +296,30 @@ async fn serve(mut stream: TcpStream, state: Arc<ServerState>) {
     }
     let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
     state.in_flight_peak.fetch_max(now, Ordering::SeqCst);
-    play(&mut stream, (state.script)(index, &head)).await;
+    let mut acts = (state.script)(index, &head);
+    // The request stops being in flight as its answer's last bytes go out: a client that
+    // reads them may start its next request before this task runs again (on a loaded
+    // machine, long before), and that must not count as two in flight.
+    let last = match acts.last() {
+        Some(Act::Send(_)) => acts.pop(),
+        _ => None,
+    };
+    let finished = perform(&mut stream, acts).await;
     state.in_flight.fetch_sub(1, Ordering::SeqCst);
+    if finished {
+        play(&mut stream, last.into_iter().collect()).await;
+    }
 }
 
-/// Performs the acts in order; stops early if the peer leaves.
+/// Performs the acts in order, then closes the connection; stops early if the peer leaves.
 async fn play(stream: &mut TcpStream, acts: Vec<Act>) {
+    if perform(stream, acts).await {
+        let _ = stream.shutdown().await;
+    }
+}
+
+/// Performs the acts in order; false when it stopped early (the peer left, or a reset).
+async fn perform(stream: &mut TcpStream, acts: Vec<Act>) -> bool {
     for act in acts {
         let done = match act {
             Act::Send(bytes) => stream.write_all(&bytes).await.is_err(),
@@ -334,14 +352,14 @@ async fn play(stream: &mut TcpStream, acts: Vec<Act>) {
             }
             Act::Reset => {
                 let _ = stream.set_zero_linger();
-                return;
+                return false;
             }
         };
         if done {
-            return;
+            return false;
         }
     }
-    let _ = stream.shutdown().await;
+    true
 }
 
 /// A complete response with a correct `Content-Length`.
@@ -801,6 +819,19 @@ fn compressed_bodies_are_never_decompressed() -> Result<(), Failed> {
     )
 }
 
+/// A trial that measures peak memory: without `/proc/self/status` it is reported as not run
+/// (ignored, with the reason), never as a pass on nothing measured.
+fn memory_trial(name: &str, test: fn() -> Result<(), Failed>) -> Trial {
+    let trial = trial(name, test);
+    if peak_rss_kib().is_some() {
+        trial
+    } else {
+        trial
+            .with_kind("not run: no /proc/self/status (VmHWM) here")
+            .with_ignored_flag(true)
+    }
+}
+
 /// Runs the harness in this process against the target in the arguments, then prints
 /// the peak resident set (VmHWM) for the parent to read.
 fn child_run() -> ExitCode {
@@ -872,8 +903,10 @@ fn big_error_body(total: u64) -> Vec<Act> {
 /// So the growth is at most a cap per request in flight, never a body, nor a cap per answer.
 fn peak_memory_stays_near_the_cap() -> Result<(), Failed> {
     if peak_rss_kib().is_none() {
-        println!("no /proc/self/status here; peak memory not measured");
-        return Ok(());
+        // `main` marks this trial ignored without /proc; run anyway, it must not pass.
+        return Err(
+            "not run: no /proc/self/status (VmHWM) here, so peak memory cannot be measured".into(),
+        );
     }
     let small = Hostile::start(|_, head| vec![Act::Send(conforming(head))]);
     let baseline = child_peak(&small, &[])?;
@@ -1288,8 +1321,14 @@ fn broken_connections_are_errors_not_failures() -> Result<(), Failed> {
         )]
     });
     let garbage = Hostile::start(|_, _| vec![Act::Send(b"SSH-2.0-OpenSSH_9.6\r\n".to_vec())]);
+    // `https://` in front of a plain-HTTP server is found before any trial: one line, exit 2.
+    let tls = run_binary(&run_args(&https, &[]), &dir.0, MUST_NOT_HANG)?;
+    let said = tls.output();
+    check(
+        tls.code == Some(2) && said.contains("speaks plain HTTP") && said.contains("not TLS"),
+        || format!("TLS: expected exit 2 naming plain HTTP:\n{said}"),
+    )?;
     let cases = [
-        ("TLS", https, "TLS handshake"),
         ("reset", reset.url(), "status 200"),
         ("short Content-Length", short.url(), "of the 100 bytes"),
         ("garbage", garbage.url(), "not HTTP/1.x"),

@@ -8,10 +8,14 @@
 //! against a relay, its verdicts read from libtest's `test <name> ... FAILED` lines. Runs
 //! are independent, so libtest's threads run them side by side.
 //!
+//! A row names exact trials and the finding each must carry, so a row passes only when its
+//! fault's own rule fired on exactly the trials it bends: a trial failing for another reason,
+//! or a rule that stopped firing while another still fails the trial, fails the row.
+//!
 //! The `fuzz::` rows need generated requests (no planned request carries an odd id or an
-//! empty bearer token), so only their runs fuzz. Should `mjconform check --list` show no
-//! trial of the family a row expects, the row is reported as ignored, with the reason,
-//! rather than passing or failing on something that was never run.
+//! empty bearer token), so only their runs fuzz. A row whose trials never ran (a build
+//! without the fuzz families, a listing that failed) fails, naming the trials that did not
+//! run: a row that proves nothing must not pass, nor hide as ignored.
 
 use std::collections::BTreeSet;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -21,7 +25,7 @@ use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
 use mjconform::checks::Check;
-use mjconform::provider::{self, Fault, ProviderConfig, FAULT_CATALOGUE};
+use mjconform::provider::{self, Caught, Fault, ProviderConfig, FAULT_CATALOGUE};
 
 /// The advancing task's stage length in these runs: long enough that a poll every
 /// [`WATCH_INTERVAL`] sees each stage, short enough that a watch takes a fraction of a second.
@@ -53,11 +57,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let listed = if arguments.list {
-        Vec::new()
-    } else {
-        listed_trials(&runtime)
-    };
     let mut trials = vec![
         {
             let runtime = Arc::clone(&runtime);
@@ -75,21 +74,11 @@ fn main() -> ExitCode {
     let mut catalogue = FAULT_CATALOGUE.to_vec();
     catalogue.sort_by_key(|(fault, _)| *fault != Fault::NeverFinishes);
     for (fault, expected) in catalogue {
-        let pending = expected
-            .iter()
-            .find(|prefix| prefix.starts_with("fuzz::") && !arguments.list)
-            .filter(|prefix| !listed.iter().any(|name| name.starts_with(**prefix)));
         let runtime = Arc::clone(&runtime);
-        let trial = Trial::test(format!("selftest::fault::{}", fault.name()), move || {
-            fault_run(&runtime, fault, expected)
-        });
-        trials.push(match pending {
-            // Activates by itself once the fuzz trial families land.
-            Some(prefix) => trial
-                .with_kind(format!("awaits {prefix}"))
-                .with_ignored_flag(true),
-            None => trial,
-        });
+        trials.push(Trial::test(
+            format!("selftest::fault::{}", fault.name()),
+            move || fault_run(&runtime, fault, expected),
+        ));
     }
     libtest_mimic::run(&arguments, trials).exit_code()
 }
@@ -99,6 +88,21 @@ struct Run {
     output: Output,
     failed: Vec<String>,
     passed: Vec<String>,
+}
+
+impl Run {
+    /// The report libtest printed for failed trial `name` (its `---- name ----` block).
+    fn failure_report(&self, name: &str) -> Option<String> {
+        let stdout = self.stdout();
+        let header = format!("\n---- {name} ----\n");
+        let start = stdout.find(&header)? + header.len();
+        let rest = &stdout[start..];
+        let end = rest
+            .find("\n---- ")
+            .or_else(|| rest.find("\nfailures:\n"))
+            .unwrap_or(rest.len());
+        Some(rest[..end].to_owned())
+    }
 }
 
 impl Run {
@@ -230,28 +234,6 @@ fn harness_command(api_key: &str) -> Command {
     command
 }
 
-/// The trial names a faulted run would have, with fuzzing on: which families exist.
-fn listed_trials(runtime: &tokio::runtime::Runtime) -> Vec<String> {
-    let config = ProviderConfig::with_random_key();
-    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
-    let Ok(running) = runtime.block_on(provider::start(config, loopback)) else {
-        return Vec::new();
-    };
-    let mut command = harness_command(&running.api_key);
-    command.args(["--target-url", running.base_url.as_str(), "--list"]);
-    for id in &running.task_ids {
-        command.args(["--task-id", id]);
-    }
-    let Ok(output) = command.output() else {
-        return Vec::new();
-    };
-    String::from_utf8_lossy(&output.stdout)
-        .lines()
-        .filter_map(|line| line.strip_suffix(": test"))
-        .map(str::to_owned)
-        .collect()
-}
-
 fn clean_run(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
     let run = run_against(runtime, &[], &["--fuzz-cases", "0"])?;
     if !run.failed.is_empty() || !run.output.status.success() {
@@ -279,9 +261,11 @@ fn clean_run(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
 fn fault_run(
     runtime: &tokio::runtime::Runtime,
     fault: Fault,
-    expected: &[&str],
+    expected: &[Caught],
 ) -> Result<(), Failed> {
-    let fuzz = expected.iter().any(|prefix| prefix.starts_with("fuzz::"));
+    let fuzz = expected
+        .iter()
+        .any(|caught| caught.family.starts_with("fuzz::"));
     let mut extra: Vec<&str> = if fuzz {
         vec![]
     } else {
@@ -289,23 +273,50 @@ fn fault_run(
     };
     extra.extend(fault.run_flags());
     let run = run_against(runtime, &[fault], &extra)?;
+    let wanted: BTreeSet<String> = expected.iter().flat_map(Caught::trials).collect();
     let unexpected: BTreeSet<&str> = run
         .failed
         .iter()
-        .filter(|name| !expected.iter().any(|prefix| name.starts_with(prefix)))
+        .filter(|name| !wanted.contains(*name))
         .map(String::as_str)
         .collect();
-    let missed: Vec<&str> = expected
+    let passed: Vec<&str> = wanted
         .iter()
-        .filter(|prefix| !run.failed.iter().any(|name| name.starts_with(**prefix)))
-        .copied()
+        .filter(|name| run.passed.contains(name))
+        .map(String::as_str)
         .collect();
-    if !unexpected.is_empty() || !missed.is_empty() {
+    let never_ran: Vec<&str> = wanted
+        .iter()
+        .filter(|name| !run.passed.contains(name) && !run.failed.contains(name))
+        .map(String::as_str)
+        .collect();
+    if !unexpected.is_empty() || !passed.is_empty() || !never_ran.is_empty() {
         return Err(format!(
-            "fault `{fault}` ({}): expected exactly {expected:?} to fail\n\
-             failed but not expected: {unexpected:?}\nexpected but passed: {missed:?}\n{}",
+            "fault `{fault}` ({}): expected exactly {wanted:?} to fail\n\
+             failed but not expected: {unexpected:?}\nexpected but passed: {passed:?}\n\
+             expected but never ran: {never_ran:?}\n{}",
             fault.description(),
             run.evidence()
+        )
+        .into());
+    }
+    let mut without_finding = Vec::new();
+    for caught in expected {
+        for trial in caught.trials() {
+            let report = run.failure_report(&trial).unwrap_or_default();
+            if !report.contains(caught.finding) {
+                without_finding.push(format!(
+                    "{trial} lacks `{}`; its report:\n{report}",
+                    caught.finding
+                ));
+            }
+        }
+    }
+    if !without_finding.is_empty() {
+        return Err(format!(
+            "fault `{fault}` ({}): failed the right trials, but not with the fault's finding:\n{}",
+            fault.description(),
+            without_finding.join("\n")
         )
         .into());
     }
@@ -329,9 +340,9 @@ fn fault_run(
 
 /// Every check (and the lifecycle family) appears in some catalogue row: each can fail.
 fn every_check_can_fail() -> Result<(), Failed> {
-    let caught: BTreeSet<&str> = FAULT_CATALOGUE
+    let caught: BTreeSet<String> = FAULT_CATALOGUE
         .iter()
-        .flat_map(|(_, checks)| checks.iter().copied())
+        .flat_map(|(_, caught)| caught.iter().map(|c| format!("{}::", c.family)))
         .collect();
     let mut families: Vec<String> = Check::ALL
         .iter()
@@ -340,7 +351,7 @@ fn every_check_can_fail() -> Result<(), Failed> {
     families.push(format!("{}::", mjconform::lifecycle::FAMILY));
     let uncaught: Vec<&String> = families
         .iter()
-        .filter(|family| !caught.contains(family.as_str()))
+        .filter(|family| !caught.contains(*family))
         .collect();
     if uncaught.is_empty() {
         Ok(())

@@ -1,23 +1,52 @@
 //! A task's status and its other fields must agree: a SUCCESS has its image, its finish time
-//! and 100%; a FAILURE says why and when; a NOT_START has not started. Clients branch on
-//! `status` and then read those fields, so a SUCCESS without `imageUrl` crashes or shows an
-//! empty frame although every field has the documented type.
+//! and 100%; a FAILURE says why and when; a NOT_START has not started, has no image and is not
+//! at 100%; nothing unfinished has a finish time. Clients branch on `status` and then read
+//! those fields, so a SUCCESS without `imageUrl` crashes or shows an empty frame although
+//! every field has the documented type.
+//!
+//! A body without a status (`{}`, an envelope, `"status": ""`) is not a task a client can
+//! branch on: the spec's [`TaskIdentity`] (the harness decision) demands one, and the finding
+//! lists the statuses the spec documents.
 //!
 //! The rules are [`crate::rules::STATUS_RULES`]. An undocumented status is the schema check's
 //! finding and no rule applies to it; a field of the wrong type counts as present (the schema
 //! check reports its type); a malformed `progress` is `progress_format`'s finding.
+//!
+//! [`TaskIdentity`]: crate::spec::TaskIdentity
 
+use serde_json::Value;
+
+use super::task_identity::{documented_statuses, documents_status_value, envelope_hint};
 use super::task_view::{Slot, TaskView};
 use super::{excerpt, Finding};
 use crate::exchange::Exchange;
 use crate::rules::{status_rule, PROGRESS};
+use crate::spec::FetchOperation;
 
-pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
+pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(task) = TaskView::of(exchange) else {
         return Vec::new();
     };
-    let Some(status) = task.status() else {
-        return Vec::new();
+    let field = operation.task_identity.status_field.as_deref();
+    let status = match field.map(|field| (field, task.string(field))) {
+        Some((_, Slot::Set(status))) => status,
+        Some((field, Slot::Unset))
+            if task
+                .raw(field)
+                .is_some_and(|value| documents_status_value(operation, exchange.status, value)) =>
+        {
+            // The spec lists this empty status (a dialect's transient `""`): no rule applies.
+            return Vec::new();
+        }
+        Some((field, slot @ (Slot::Missing | Slot::Unset))) => {
+            return vec![no_status(operation, exchange, task.clone(), field, slot)];
+        }
+        // No status field in the spec's identity: read the rules' own `status`, if any.
+        None => match task.status() {
+            Some(status) => status,
+            None => return Vec::new(),
+        },
+        Some((_, Slot::Mistyped)) => return Vec::new(),
     };
     let Some(rule) = status_rule(status) else {
         return Vec::new();
@@ -28,14 +57,17 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
             Slot::Missing => findings.push(
                 Finding::at(
                     format!("/{field}"),
-                    format!("a {status} task has no {field}"),
+                    format!("{} task has no {field}", a(status)),
                 )
                 .rule("status-requires"),
             ),
             Slot::Unset => findings.push(
                 Finding::at(
                     format!("/{field}"),
-                    format!("a {status} task has {field} unset (`0`, `\"\"` or `null`)"),
+                    format!(
+                        "{} task has {field} unset (`0`, `\"\"` or `null`)",
+                        a(status)
+                    ),
                 )
                 .rule("status-requires"),
             ),
@@ -49,7 +81,8 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
                 Finding::at(
                     format!("/{field}"),
                     format!(
-                        "a {status} task has {field} {}; it must not be set yet",
+                        "{} task has {field} {}; it must not be set yet",
+                        a(status),
                         excerpt(&value, 40)
                     ),
                 )
@@ -57,18 +90,20 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
             );
         }
     }
-    if let (Some(expected), Slot::Set(progress)) = (rule.progress, task.string("progress")) {
+    if let Slot::Set(progress) = task.string("progress") {
         if let Some(actual) = PROGRESS.parse(progress) {
-            if actual != expected {
+            if !rule.progress.allows(actual) {
                 findings.push(
                     Finding::at(
                         "/progress",
                         format!(
-                            "a {status} task has progress `{progress}`, expected `{expected}%`"
+                            "{} task has progress `{progress}`, expected {}",
+                            a(status),
+                            rule.progress.describe()
                         ),
                     )
                     .rule("status-progress")
-                    .expected_actual(format!("{expected}%"), progress.to_string()),
+                    .expected_actual(rule.progress.describe(), progress.to_string()),
                 );
             }
         }
@@ -76,16 +111,72 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     findings
 }
 
+/// The status with its article: "a SUCCESS", "an IN_PROGRESS".
+fn a(status: &str) -> String {
+    let vowel = status
+        .chars()
+        .next()
+        .is_some_and(|c| "AEIOUaeiou".contains(c));
+    format!("{} {status}", if vowel { "an" } else { "a" })
+}
+
+/// The finding for a 2xx task body without a status.
+fn no_status(
+    operation: &FetchOperation,
+    exchange: &Exchange,
+    task: TaskView,
+    field: &str,
+    slot: Slot<&str>,
+) -> Finding {
+    let statuses = documented_statuses(operation, exchange.status);
+    let expected = match &statuses {
+        Some(statuses) if !statuses.is_empty() => format!("one of {}", statuses.join(", ")),
+        _ => "a status".to_owned(),
+    };
+    let what = match slot {
+        Slot::Unset => format!(
+            "the body's `{field}` is {}",
+            task.raw(field).map(Value::to_string).unwrap_or_default()
+        ),
+        _ if task.is_empty() => format!("the body is an empty object, with no `{field}`"),
+        _ => format!("the body has no `{field}`"),
+    };
+    let asked = super::task_id_matches::asked_id(operation, &exchange.request.raw_path);
+    let hint = envelope_hint(
+        &task.into_value(),
+        &operation.task_identity,
+        asked.as_deref(),
+        statuses.as_deref(),
+    );
+    Finding::at(
+        format!("/{}", field.replace('~', "~0").replace('/', "~1")),
+        format!("{what}; a task has {expected}{hint}"),
+    )
+    .rule("status-missing")
+    .expected_actual(
+        expected,
+        if matches!(slot, Slot::Unset) {
+            "empty"
+        } else {
+            "absent"
+        },
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::exchange::fixtures::answer;
+    use crate::spec::Contract;
 
     fn findings(body: &str) -> Vec<String> {
-        check(&answer(200, Some("application/json"), body))
-            .into_iter()
-            .map(|finding| finding.to_string())
-            .collect()
+        check(
+            &Contract::embedded().fetch,
+            &answer(200, Some("application/json"), body),
+        )
+        .into_iter()
+        .map(|finding| finding.to_string())
+        .collect()
     }
 
     const SUCCESS: &str = r#"{"status":"SUCCESS","progress":"100%","imageUrl":"https://x/y.png","finishTime":1747132463701,"failReason":""}"#;
@@ -116,7 +207,7 @@ mod tests {
             [
                 "/imageUrl: a SUCCESS task has imageUrl unset (`0`, `\"\"` or `null`)",
                 "/finishTime: a SUCCESS task has no finishTime",
-                "/progress: a SUCCESS task has progress `99%`, expected `100%`",
+                "/progress: a SUCCESS task has progress `99%`, expected 100%",
             ]
         );
         let no_progress =
@@ -163,10 +254,107 @@ mod tests {
             r#"{"status":"success"}"#,
             r#"{"status":"MODAL"}"#,
             r#"{"status":3}"#,
-            r#"{"failReason":"x"}"#,
         ] {
             assert!(findings(body).is_empty(), "{body}: {:?}", findings(body));
         }
-        assert!(check(&answer(404, None, r#"{"status":"SUCCESS"}"#)).is_empty());
+        assert!(check(
+            &Contract::embedded().fetch,
+            &answer(404, None, r#"{"status":"SUCCESS"}"#)
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn a_body_without_a_status_is_not_a_task() {
+        assert_eq!(
+            findings("{}"),
+            ["/status: the body is an empty object, with no `status`; a task has one of NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS"]
+        );
+        assert_eq!(
+            findings(r#"{"failReason":"x"}"#),
+            ["/status: the body has no `status`; a task has one of NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS"]
+        );
+        assert_eq!(
+            findings(r#"{"id":"1","status":""}"#),
+            ["/status: the body's `status` is \"\"; a task has one of NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS"]
+        );
+        let envelope = findings(
+            r#"{"code":1,"description":"success","result":{"id":"1","status":"SUCCESS"}}"#,
+        );
+        assert_eq!(envelope.len(), 1);
+        assert!(
+            envelope[0].ends_with("; the body looks like an envelope: the task is under /result"),
+            "{envelope:?}"
+        );
+        let found = check(
+            &Contract::embedded().fetch,
+            &answer(200, Some("application/json"), r#"{"status":null}"#),
+        );
+        assert_eq!(found[0].rule.as_deref(), Some("status-missing"));
+        assert_eq!(found[0].actual.as_deref(), Some("empty"));
+    }
+
+    #[test]
+    fn a_spec_may_waive_the_status() {
+        let mut fetch = Contract::embedded().fetch;
+        fetch.task_identity.status_field = None;
+        let exchange = answer(200, Some("application/json"), "{}");
+        assert!(check(&fetch, &exchange).is_empty());
+        let not_start = answer(
+            200,
+            Some("application/json"),
+            r#"{"status":"NOT_START","finishTime":1747132463701}"#,
+        );
+        assert_eq!(check(&fetch, &not_start).len(), 1, "the rules still apply");
+    }
+
+    #[test]
+    fn unfinished_tasks_have_no_finish_time_and_are_not_at_100() {
+        assert_eq!(
+            findings(
+                r#"{"status":"NOT_START","finishTime":1747132463701,"imageUrl":"https://x/y.png","progress":"100%"}"#
+            ),
+            [
+                "/finishTime: a NOT_START task has finishTime 1747132463701; it must not be set yet",
+                "/imageUrl: a NOT_START task has imageUrl \"https://x/y.png\"; it must not be set yet",
+                "/progress: a NOT_START task has progress `100%`, expected below 100%",
+            ]
+        );
+        assert_eq!(
+            findings(r#"{"status":"IN_PROGRESS","finishTime":1747132463701,"progress":"100%"}"#),
+            [
+                "/finishTime: an IN_PROGRESS task has finishTime 1747132463701; it must not be set yet",
+                "/progress: an IN_PROGRESS task has progress `100%`, expected below 100%",
+            ]
+        );
+        assert_eq!(
+            findings(r#"{"status":"SUBMITTED","finishTime":1747132463701}"#).len(),
+            1
+        );
+        // The unset spellings of every family are not "set".
+        for body in [
+            r#"{"status":"NOT_START","startTime":0,"finishTime":0,"imageUrl":"","progress":""}"#,
+            r#"{"status":"NOT_START","startTime":null,"finishTime":null,"imageUrl":null,"progress":null}"#,
+            r#"{"status":"IN_PROGRESS","finishTime":0,"progress":"99%"}"#,
+            r#"{"status":"SUBMITTED","startTime":1747132424482,"progress":"0%"}"#,
+        ] {
+            assert!(findings(body).is_empty(), "{body}: {:?}", findings(body));
+        }
+    }
+
+    #[test]
+    fn a_spec_that_lists_the_empty_status_accepts_it() {
+        let spec = crate::spec::DEFAULT_SPEC.replace(
+            "enum: [NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS]",
+            "enum: [\"\", NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS]",
+        );
+        let fetch = Contract::from_str(&spec, "dialect.yaml")
+            .expect("a spec")
+            .fetch;
+        let blank = answer(200, Some("application/json"), r#"{"id":"1","status":""}"#);
+        assert!(check(&fetch, &blank).is_empty());
+        let missing = answer(200, Some("application/json"), r#"{"id":"1"}"#);
+        assert_eq!(check(&fetch, &missing).len(), 1, "absent is still missing");
+        assert_eq!(check(&Contract::embedded().fetch, &blank).len(), 1);
     }
 }

@@ -64,6 +64,16 @@ impl TaskView {
         }
     }
 
+    /// Whether the body is `{}`.
+    pub fn is_empty(&self) -> bool {
+        self.body.is_empty()
+    }
+
+    /// The body as a JSON value again, for a check that searches it.
+    pub fn into_value(self) -> Value {
+        Value::Object(self.body)
+    }
+
     /// The raw value of a field, for the few checks that walk nested values.
     pub fn raw(&self, name: &str) -> Option<&Value> {
         self.body.get(name)

@@ -247,7 +247,8 @@ impl Fuzzer {
     /// Failure reports are written under `failures_dir` (one subdirectory per target).
     pub fn new(context: &Arc<RunContext>, failures_dir: PathBuf) -> Option<Arc<Fuzzer>> {
         let args = &context.args;
-        let replay = args.fuzz_replay.as_ref().map(|arg| arg.case.clone());
+        // Checked when the run was prepared (`replay::for_run`).
+        let replay = replay::for_run(args).ok().flatten().map(|arg| arg.case);
         let cases = usize::try_from(args.fuzz_cases).unwrap_or(usize::MAX);
         if cases == 0 && replay.is_none() {
             return None;

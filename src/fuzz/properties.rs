@@ -216,7 +216,7 @@ pub fn judge_with(
         return Judgement::Refused;
     }
     match property {
-        Property::SchemeCaseLikeBearer => like_baseline(exchange, baseline),
+        Property::SchemeCaseLikeBearer => like_baseline(exchange, baseline, operation),
         Property::UnknownIdNotFound if facts.leniency.not_found_may_be_any_3xx_or_4xx => {
             // The document's own unknown-id answer (`x-mjconform-unknown-id`) is as good as
             // any refusal: the server answered "no such task" its family's way.
@@ -257,26 +257,75 @@ pub fn judge_with(
     }
 }
 
+/// A scheme-case variant is answered like `Bearer`: the same status and, when `Bearer` got a
+/// body carrying the task's id, a JSON body carrying the same id (a body that is not JSON is
+/// the schema check's finding). Only the identity is compared, not
+/// the whole body: a live task may advance between the two requests.
 fn like_baseline(
     exchange: &Exchange,
     baseline: Option<&Result<Exchange, RequestError>>,
+    operation: &FetchOperation,
 ) -> Judgement {
-    match baseline {
-        Some(Ok(baseline)) if baseline.status == exchange.status => Judgement::Pass,
-        Some(Ok(baseline)) => Judgement::Fail(Breach::Answer {
+    let baseline = match baseline {
+        Some(Ok(baseline)) => baseline,
+        Some(Err(err)) => {
+            return Judgement::CouldNotRun(format!(
+                "failed to get the answer to `Bearer` to compare with: {err}"
+            ))
+        }
+        None => {
+            return Judgement::CouldNotRun("there is no `Bearer` answer to compare with".to_owned())
+        }
+    };
+    let differs = |what: String, expected: String, actual: String| {
+        Judgement::Fail(Breach::Answer {
             check: None,
             findings: vec![Finding::new(format!(
-                "the scheme in another case got {}, but `Bearer` with the same key got {}: \
-                 RFC 9110 §11.1 makes the scheme case-insensitive",
-                exchange.status, baseline.status
+                "{what}: RFC 9110 §11.1 makes the scheme case-insensitive"
             ))
             .rule("scheme-case")
-            .expected_actual(baseline.status.to_string(), exchange.status.to_string())],
-        }),
-        Some(Err(err)) => Judgement::CouldNotRun(format!(
-            "failed to get the answer to `Bearer` to compare with: {err}"
-        )),
-        None => Judgement::CouldNotRun("there is no `Bearer` answer to compare with".to_owned()),
+            .expected_actual(expected, actual)],
+        })
+    };
+    if baseline.status != exchange.status {
+        return differs(
+            format!(
+                "the scheme in another case got {}, but `Bearer` with the same key got {}",
+                exchange.status, baseline.status
+            ),
+            baseline.status.to_string(),
+            exchange.status.to_string(),
+        );
+    }
+    let Some(field) = operation.task_identity.id_field.as_deref() else {
+        return Judgement::Pass;
+    };
+    let id_in = |answer: &Exchange| -> Option<serde_json::Value> {
+        match answer.json() {
+            Ok(serde_json::Value::Object(mut body)) => body.remove(field),
+            _ => None,
+        }
+    };
+    let Some(expected) = id_in(baseline) else {
+        return Judgement::Pass;
+    };
+    if exchange.json().is_err() {
+        // A body that is not JSON is the schema check's finding, not a second one here.
+        return Judgement::Pass;
+    }
+    match id_in(exchange) {
+        Some(actual) if actual == expected => Judgement::Pass,
+        actual => {
+            let shown = actual.map_or_else(|| "none".to_owned(), |id| id.to_string());
+            differs(
+                format!(
+                    "the scheme in another case got {} with `{field}` {shown}, but `Bearer` with the same key got the task {expected}",
+                    exchange.status
+                ),
+                expected.to_string(),
+                shown,
+            )
+        }
     }
 }
 
@@ -455,6 +504,51 @@ mod tests {
         };
         assert_eq!(judged(&ok, &ok), Judgement::Pass);
         assert!(judged(&refused, &ok).is_failure());
+        // The same status is not enough: the variant must carry the task `Bearer` got.
+        let task = Ok(answer(
+            200,
+            Some("application/json"),
+            r#"{"id":"1","status":"SUCCESS"}"#,
+        ));
+        let later = Ok(answer(
+            200,
+            Some("application/json"),
+            r#"{"id":"1","status":"FAILURE"}"#,
+        ));
+        let other = Ok(answer(200, Some("application/json"), r#"{"id":"2"}"#));
+        let hollow = Ok(answer(200, Some("application/json"), "{}"));
+        assert_eq!(judged(&task, &task), Judgement::Pass);
+        assert_eq!(
+            judged(&later, &task),
+            Judgement::Pass,
+            "a live task may move on"
+        );
+        let Judgement::Fail(Breach::Answer { findings, .. }) = judged(&other, &task) else {
+            panic!("another task must fail");
+        };
+        assert!(
+            findings[0].message.contains("with `id` \"2\""),
+            "{}",
+            findings[0]
+        );
+        assert_eq!(findings[0].rule.as_deref(), Some("scheme-case"));
+        assert!(judged(&hollow, &task).is_failure());
+        let text = Ok(answer(200, Some("text/plain"), "ok"));
+        assert_eq!(
+            judged(&text, &task),
+            Judgement::Pass,
+            "not JSON: the schema check's finding"
+        );
+        assert!(matches!(
+            judge(
+                Property::SchemeCaseLikeBearer,
+                &variant,
+                &ok,
+                &operation,
+                None
+            ),
+            Judgement::CouldNotRun(_)
+        ));
         let plain = facts(Domain::Credentials, Some(Validity::Valid), &[]);
         assert!(!plain.applies(Property::SchemeCaseLikeBearer));
     }

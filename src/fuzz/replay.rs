@@ -222,6 +222,19 @@ pub fn parse_replay_arg(value: &str) -> Result<ReplayArg, ReplayError> {
     value.parse()
 }
 
+/// The run's `--fuzz-replay`, read and checked against the conditions it was found under:
+/// a replay that cannot reproduce them is refused, never run.
+pub fn for_run(args: &RunArgs) -> Result<Option<ReplayArg>, String> {
+    let Some(text) = &args.fuzz_replay else {
+        return Ok(None);
+    };
+    let arg = parse_replay_arg(text).map_err(|err| format!("`--fuzz-replay {text}`: {err}"))?;
+    if let Some(conditions) = &arg.conditions {
+        conditions.check(args)?;
+    }
+    Ok(Some(arg))
+}
+
 fn encode(text: &str) -> String {
     crate::client::encode_path_segment(text)
 }

@@ -20,6 +20,9 @@ use super::tasks::{grid_buttons, image_url, CHANNEL};
 /// The advancing task's id: stable across runs, shaped like the seeded ones.
 pub const ADVANCING_TASK_ID: &str = "1747133330250817";
 
+/// The id `watched-task-swapped` answers with once the task runs: a seeded running task's.
+const SWAPPED_ID: &str = "1747133263912377";
+
 /// One stage of the task's life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Stage {
@@ -101,6 +104,7 @@ pub struct AdvancingTask {
     stages: &'static [Stage],
     leaves_success: bool,
     restamps_start: bool,
+    swaps_id: bool,
     life: Mutex<Option<Life>>,
 }
 
@@ -133,6 +137,7 @@ impl AdvancingTask {
             stages,
             leaves_success: faults.has(Fault::LeavesSuccess),
             restamps_start: faults.has(Fault::StartTimeChanges),
+            swaps_id: faults.has(Fault::WatchedTaskSwapped),
             life: Mutex::new(None),
         }
     }
@@ -159,9 +164,10 @@ impl AdvancingTask {
             success_served: false,
         });
         if self.leaves_success && life.success_served {
+            // Progress left out, so the status is the only deviation (not also a drop from 100%).
             let stage = Stage {
                 status: "IN_PROGRESS",
-                progress: Some(99),
+                progress: None,
             };
             return self.body(life, stage);
         }
@@ -199,7 +205,12 @@ impl AdvancingTask {
         let mut put = |name: &str, value: Value| {
             task.insert(name.to_owned(), value);
         };
-        put("id", json!(ADVANCING_TASK_ID));
+        let id = if self.swaps_id && stage.status == "IN_PROGRESS" {
+            SWAPPED_ID
+        } else {
+            ADVANCING_TASK_ID
+        };
+        put("id", json!(id));
         put("action", json!("IMAGINE"));
         put("status", json!(stage.status));
         if let Some(progress) = stage.progress {

@@ -47,9 +47,18 @@ pub enum Fault {
     ProgressWithoutPercent,
     IdAsNumber,
     WrongId,
+    TaskWithoutId,
+    BlankId,
+    TaskWithoutStatus,
+    EmptyObject,
+    EnvelopeBody,
     SuccessWithoutImage,
     FailureWithoutReason,
     NotStartedWithStartTime,
+    NotStartedWithFinishTime,
+    NotStartedWithImage,
+    RunningWithFinishTime,
+    RunningAt100,
     DuplicateCustomIds,
     ForeignCustomIds,
     KnownTaskNotFound,
@@ -65,6 +74,7 @@ pub enum Fault {
     NoCredentialAccepted,
     AnyKeyAccepted,
     EmptyBearerAccepted,
+    TaskBehindRefusal,
     OddId500,
     ProgressBackwards,
     BackToQueue,
@@ -79,85 +89,410 @@ pub enum Fault {
     LengthOn204,
     LengthLongerThanBody,
     SlowUnknownId,
+    WatchedTaskSwapped,
 }
 
-const SCHEMA: &str = "response_schema_conformance::";
+/// One trial family a fault must fail: exactly these cases of it, and each failure's report
+/// must contain `finding`, the text the fault's one rule produces. A failure of the right trial
+/// for another reason (a second rule firing) does not prove the rule the row is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caught {
+    /// The family: a check's name, `fuzz::ids`, `fuzz::credentials` or `lifecycle`.
+    pub family: &'static str,
+    /// The cases of the family that must fail (trial `family::case`), and no other.
+    pub cases: &'static [&'static str],
+    /// Text every one of those failures must contain.
+    pub finding: &'static str,
+}
 
-/// Every fault with the trial families that must fail, and only those, when the harness
-/// runs against a provider making it. Names are prefixes of trial names. The `fuzz::` rows
-/// are reachable only by generated requests: no planned request carries an odd id or an
-/// empty bearer token.
-pub const FAULT_CATALOGUE: &[(Fault, &[&str])] = &[
-    (Fault::StatusOutsideEnum, &[SCHEMA]),
-    (Fault::ActionOutsideEnum, &[SCHEMA]),
-    (Fault::LowercaseStatus, &[SCHEMA]),
-    (Fault::TimeAsString, &[SCHEMA]),
-    (Fault::TimeAsFloat, &[SCHEMA]),
-    (Fault::TimePastInt64, &[SCHEMA]),
-    (Fault::TimeInSeconds, &["time_plausibility::"]),
-    (Fault::TimeInMicroseconds, &["time_plausibility::"]),
-    (Fault::TimesOutOfOrder, &["time_order::"]),
-    (Fault::ButtonMissingField, &[SCHEMA]),
-    (Fault::ButtonNullField, &[SCHEMA]),
-    (Fault::ButtonIntegerTypeStyle, &[SCHEMA]),
-    (Fault::ButtonsAsObject, &[SCHEMA]),
-    (Fault::PropertiesAsString, &[SCHEMA]),
-    (Fault::ProgressAsNumber, &[SCHEMA]),
-    (Fault::ProgressWithoutPercent, &["progress_format::"]),
-    (Fault::IdAsNumber, &[SCHEMA]),
-    (Fault::WrongId, &["task_id_matches::"]),
-    (Fault::SuccessWithoutImage, &["status_consistency::"]),
-    (Fault::FailureWithoutReason, &["status_consistency::"]),
-    (Fault::NotStartedWithStartTime, &["status_consistency::"]),
-    (Fault::DuplicateCustomIds, &["button_custom_ids::"]),
-    (Fault::ForeignCustomIds, &["button_custom_ids::"]),
-    (Fault::KnownTaskNotFound, &["positive_data_acceptance::"]),
-    (Fault::UndocumentedStatus, &["status_code_conformance::"]),
-    (Fault::WrongContentType, &["content_type_conformance::"]),
-    (Fault::InvalidJson, &[SCHEMA]),
-    (Fault::ByteOrderMark, &[SCHEMA]),
-    (Fault::UnknownId200Null, &[SCHEMA, "unknown_id_not_found::"]),
+impl Caught {
+    /// The trial names this entry expects to fail.
+    pub fn trials(&self) -> impl Iterator<Item = String> + '_ {
+        self.cases
+            .iter()
+            .map(move |case| format!("{}::{case}", self.family))
+    }
+}
+
+/// The seeded tasks' cases (`task_<id>`), by what each task is; a test below keeps them equal
+/// to the seeded ids.
+pub mod cases {
+    pub const BLEND: &str = "task_1747132423020537";
+    pub const DESCRIBE: &str = "task_1747132603377140";
+    pub const FOX: &str = "task_1747132783114582";
+    pub const UPSCALE: &str = "task_1747132873290416";
+    pub const VARIATION: &str = "task_1747132903845061";
+    pub const REROLL_RUNNING: &str = "task_1747133233478205";
+    pub const IMAGINE_RUNNING: &str = "task_1747133263912377";
+    pub const FAILED: &str = "task_1747133023561928";
+    pub const SUBMITTED: &str = "task_1747133288604719";
+    pub const NOT_STARTED: &str = "task_1747133303155842";
+    /// The advancing task, watched by the lifecycle family.
+    pub const ADVANCING: &str = "task_1747133330250817";
+
+    pub const ALL_TASKS: &[&str] = &[
+        BLEND,
+        DESCRIBE,
+        FOX,
+        UPSCALE,
+        VARIATION,
+        REROLL_RUNNING,
+        IMAGINE_RUNNING,
+        FAILED,
+        SUBMITTED,
+        NOT_STARTED,
+    ];
+    /// The finished tasks: each has buttons.
+    pub const SUCCEEDED: &[&str] = &[BLEND, DESCRIBE, FOX, UPSCALE, VARIATION];
+    /// Every task with a progress (the failed one has none).
+    pub const WITH_PROGRESS: &[&str] = &[
+        BLEND,
+        DESCRIBE,
+        FOX,
+        UPSCALE,
+        VARIATION,
+        REROLL_RUNNING,
+        IMAGINE_RUNNING,
+        SUBMITTED,
+        NOT_STARTED,
+    ];
+    /// Every task with two times to swap (the queued ones have only submitTime).
+    pub const WITH_TWO_TIMES: &[&str] = &[
+        BLEND,
+        DESCRIBE,
+        FOX,
+        UPSCALE,
+        VARIATION,
+        REROLL_RUNNING,
+        IMAGINE_RUNNING,
+        FAILED,
+    ];
+    pub const RUNNING: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING];
+    pub const UNFINISHED_WITH_TIMES: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING, SUBMITTED];
+}
+
+const fn caught(
+    family: &'static str,
+    cases: &'static [&'static str],
+    finding: &'static str,
+) -> Caught {
+    Caught {
+        family,
+        cases,
+        finding,
+    }
+}
+
+const SCHEMA: &str = "response_schema_conformance";
+
+use cases::*;
+
+/// Every fault with the trials that must fail, and only those, when the harness runs against
+/// a provider making it, and the finding each failure must carry. The `fuzz::` rows are
+/// reachable only by generated requests: no planned request carries an odd id or an empty
+/// bearer token.
+pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
+    (
+        Fault::StatusOutsideEnum,
+        &[caught(SCHEMA, ALL_TASKS, "/status: enum: expected one of")],
+    ),
+    (
+        Fault::ActionOutsideEnum,
+        &[caught(SCHEMA, ALL_TASKS, r#"/action: enum: expected one of ["IMAGINE","UPSCALE","VARIATION","REROLL","DESCRIBE","BLEND"], got "ZOOM""#)],
+    ),
+    (
+        Fault::LowercaseStatus,
+        &[caught(SCHEMA, ALL_TASKS, "/status: enum: expected one of")],
+    ),
+    (
+        Fault::TimeAsString,
+        &[caught(SCHEMA, ALL_TASKS, "/submitTime: type: expected integer, got \"")],
+    ),
+    (
+        Fault::TimeAsFloat,
+        &[caught(SCHEMA, ALL_TASKS, "/submitTime: format: expected an int64 integer literal")],
+    ),
+    (
+        Fault::TimePastInt64,
+        &[caught(SCHEMA, ALL_TASKS, "/submitTime: format: expected an int64 integer literal, got 9223372036854775808 (above int64 max)")],
+    ),
+    (
+        Fault::TimeInSeconds,
+        &[caught("time_plausibility", ALL_TASKS, "so the server sends seconds")],
+    ),
+    (
+        Fault::TimeInMicroseconds,
+        &[caught("time_plausibility", ALL_TASKS, "so the server sends microseconds")],
+    ),
+    (
+        Fault::TimesOutOfOrder,
+        &[caught("time_order", WITH_TWO_TIMES, " ms before ")],
+    ),
+    (
+        Fault::ButtonMissingField,
+        &[caught(SCHEMA, SUCCEEDED, "required: expected property \"emoji\"")],
+    ),
+    (
+        Fault::ButtonNullField,
+        &[caught(SCHEMA, SUCCEEDED, "/buttons/0/label: type: expected string, got null")],
+    ),
+    (
+        Fault::ButtonIntegerTypeStyle,
+        &[caught(SCHEMA, SUCCEEDED, "/buttons/0/type: type: expected string, got 2")],
+    ),
+    (
+        Fault::ButtonsAsObject,
+        &[caught(SCHEMA, SUCCEEDED, "/buttons: type: expected array, got {")],
+    ),
+    (
+        Fault::PropertiesAsString,
+        &[caught(SCHEMA, ALL_TASKS, "/properties: type: expected object, got \"")],
+    ),
+    (
+        Fault::ProgressAsNumber,
+        &[caught(SCHEMA, WITH_PROGRESS, "/progress: type: expected string, got ")],
+    ),
+    (
+        Fault::ProgressWithoutPercent,
+        &[caught("progress_format", WITH_PROGRESS, "is not a whole number from 0 to 100 followed by `%`")],
+    ),
+    (
+        Fault::IdAsNumber,
+        &[caught(SCHEMA, ALL_TASKS, "/id: type: expected string, got 17")],
+    ),
+    (
+        Fault::WrongId,
+        &[caught("task_id_matches", ALL_TASKS, "/id: the server returned task `17")],
+    ),
+    (
+        Fault::TaskWithoutId,
+        &[caught("task_id_matches", ALL_TASKS, "/id: the body has no `id`; expected the task asked for")],
+    ),
+    (
+        Fault::BlankId,
+        &[caught("task_id_matches", ALL_TASKS, "/id: the body's `id` is \"\", not the id asked for")],
+    ),
+    (
+        Fault::TaskWithoutStatus,
+        &[caught("status_consistency", ALL_TASKS, "/status: the body has no `status`; a task has one of NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS")],
+    ),
+    (
+        Fault::EmptyObject,
+        &[
+            caught("task_id_matches", ALL_TASKS, "/id: the body is an empty object, with no `id`"),
+            caught("status_consistency", ALL_TASKS, "/status: the body is an empty object, with no `status`"),
+        ],
+    ),
+    (
+        Fault::EnvelopeBody,
+        &[
+            caught("task_id_matches", ALL_TASKS, "/id: the body has no `id`; expected the task asked for (`17"),
+            caught("status_consistency", ALL_TASKS, "the body looks like an envelope: the task is under /result"),
+        ],
+    ),
+    (
+        Fault::SuccessWithoutImage,
+        &[caught("status_consistency", SUCCEEDED, "/imageUrl: a SUCCESS task has no imageUrl")],
+    ),
+    (
+        Fault::FailureWithoutReason,
+        &[caught("status_consistency", &[FAILED], "/failReason: a FAILURE task has no failReason")],
+    ),
+    (
+        Fault::NotStartedWithStartTime,
+        &[caught("status_consistency", &[NOT_STARTED], "/startTime: a NOT_START task has startTime ")],
+    ),
+    (
+        Fault::NotStartedWithFinishTime,
+        &[caught("status_consistency", &[NOT_STARTED], "/finishTime: a NOT_START task has finishTime ")],
+    ),
+    (
+        Fault::NotStartedWithImage,
+        &[caught("status_consistency", &[NOT_STARTED], "/imageUrl: a NOT_START task has imageUrl \"https://")],
+    ),
+    (
+        Fault::RunningWithFinishTime,
+        &[caught("status_consistency", UNFINISHED_WITH_TIMES, "task has finishTime ")],
+    ),
+    (
+        Fault::RunningAt100,
+        &[caught("status_consistency", RUNNING, "/progress: an IN_PROGRESS task has progress `100%`, expected below 100%")],
+    ),
+    (
+        Fault::DuplicateCustomIds,
+        &[caught("button_custom_ids", SUCCEEDED, "repeats button 0's; each button needs its own")],
+    ),
+    (
+        Fault::ForeignCustomIds,
+        &[caught("button_custom_ids", SUCCEEDED, "is not a Midjourney component id")],
+    ),
+    (
+        Fault::KnownTaskNotFound,
+        &[caught("positive_data_acceptance", ALL_TASKS, "a valid request for an existing task got 404, expected a 2xx")],
+    ),
+    (
+        Fault::UndocumentedStatus,
+        &[caught("status_code_conformance", ALL_TASKS, "status 202 is not documented")],
+    ),
+    (
+        Fault::WrongContentType,
+        &[caught("content_type_conformance", ALL_TASKS, "Content-Type `text/plain; charset=utf-8` is not documented for status 200")],
+    ),
+    (
+        Fault::InvalidJson,
+        &[caught(SCHEMA, ALL_TASKS, "the body is not valid JSON at line 1")],
+    ),
+    (
+        Fault::ByteOrderMark,
+        &[caught(SCHEMA, ALL_TASKS, "the body starts with a UTF-8 byte order mark")],
+    ),
+    (
+        Fault::UnknownId200Null,
+        &[
+            caught(SCHEMA, &["unknown_id"], "(root): type: expected object, got null"),
+            caught("unknown_id_not_found", &["unknown_id"], "an id that cannot exist got 200 with body `null`"),
+        ],
+    ),
     (
         Fault::UnknownId200Empty,
         &[
-            "content_type_conformance::",
-            SCHEMA,
-            "unknown_id_not_found::",
+            caught("content_type_conformance", &["unknown_id"], "no Content-Type header"),
+            caught(SCHEMA, &["unknown_id"], "the body is empty, expected a JSON document"),
+            caught("unknown_id_not_found", &["unknown_id"], "an id that cannot exist got 200 with an empty body"),
         ],
     ),
     (
         Fault::UnknownId204,
-        &["status_code_conformance::", "unknown_id_not_found::"],
+        &[
+            caught("status_code_conformance", &["unknown_id"], "status 204 is not documented"),
+            caught("unknown_id_not_found", &["unknown_id"], "an id that cannot exist got 204"),
+        ],
     ),
     (
         Fault::UnknownId400,
-        &["status_code_conformance::", "unknown_id_not_found::"],
+        &[
+            caught("status_code_conformance", &["unknown_id"], "status 400 is not documented"),
+            caught("unknown_id_not_found", &["unknown_id"], "an id that cannot exist got 400"),
+        ],
     ),
     (
         Fault::UnknownId500,
         &[
-            "not_a_server_error::",
-            "status_code_conformance::",
-            "unknown_id_not_found::",
+            caught("not_a_server_error", &["unknown_id"], "the server answered 500"),
+            caught("status_code_conformance", &["unknown_id"], "status 500 is not documented"),
+            caught("unknown_id_not_found", &["unknown_id"], "an id that cannot exist got 500"),
         ],
     ),
-    (Fault::NoCredentialAccepted, &["ignored_auth::"]),
-    (Fault::AnyKeyAccepted, &["ignored_auth::"]),
-    (Fault::EmptyBearerAccepted, &["fuzz::credentials::"]),
-    (Fault::OddId500, &["fuzz::ids::"]),
-    (Fault::ProgressBackwards, &["lifecycle::"]),
-    (Fault::BackToQueue, &["lifecycle::"]),
-    (Fault::LeavesSuccess, &["lifecycle::"]),
-    (Fault::StartTimeChanges, &["lifecycle::"]),
-    (Fault::NeverFinishes, &["lifecycle::"]),
-    (Fault::OtherMethodsServed, &["unsupported_method::"]),
-    (Fault::NoAllowOn405, &["allow_on_405::"]),
-    (Fault::NoChallengeOn401, &["www_authenticate_on_401::"]),
-    (Fault::HeadRefused, &["head_supported::"]),
-    (Fault::HeadWithBody, &["head_has_no_body::"]),
-    (Fault::LengthOn204, &["honest_framing::"]),
-    (Fault::LengthLongerThanBody, &["honest_framing::"]),
-    (Fault::SlowUnknownId, &["max_response_time::"]),
+    (
+        Fault::NoCredentialAccepted,
+        &[caught("ignored_auth", &["missing_credential"], "a request without a credential got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::AnyKeyAccepted,
+        &[caught("ignored_auth", &["wrong_key"], "a request with a wrong key got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::EmptyBearerAccepted,
+        &[caught("fuzz::credentials", &["ignored_auth"], "a request with a wrong key got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::TaskBehindRefusal,
+        &[caught("ignored_auth", &["missing_credential", "wrong_key"], "got 401 with the task in the body: the server refused the credential and sent the task all the same")],
+    ),
+    (
+        Fault::OddId500,
+        &[caught(
+            "fuzz::ids",
+            &["not_a_server_error", "status_code_conformance", "unknown_id_not_found"],
+            "500",
+        )],
+    ),
+    (
+        Fault::ProgressBackwards,
+        &[caught("lifecycle", &[ADVANCING], "progress went down from 55% to 30%")],
+    ),
+    (
+        Fault::BackToQueue,
+        &[caught("lifecycle", &[ADVANCING], "status went from IN_PROGRESS to SUBMITTED: a task that started must not go back to the queue")],
+    ),
+    (
+        Fault::LeavesSuccess,
+        &[caught("lifecycle", &[ADVANCING], "status went from SUCCESS to IN_PROGRESS: a finished task must stay finished")],
+    ),
+    (
+        Fault::StartTimeChanges,
+        &[caught("lifecycle", &[ADVANCING], "startTime changed from ")],
+    ),
+    (
+        Fault::NeverFinishes,
+        &[caught("lifecycle", &[ADVANCING], "no terminal status (SUCCESS or FAILURE) within the")],
+    ),
+    (
+        Fault::WatchedTaskSwapped,
+        &[caught("lifecycle", &[ADVANCING], "the server returned task `1747133263912377` for a request for task `1747133330250817`")],
+    ),
+    (
+        Fault::OtherMethodsServed,
+        // PUT, PATCH and DELETE ask for the unknown id, so served like GET they get its 404,
+        // which a server that routes no such method may answer too.
+        &[caught(
+            "unsupported_method",
+            &["method_post"],
+            "the server accepted POST with 200, a method the spec does not document",
+        )],
+    ),
+    (
+        Fault::NoAllowOn405,
+        &[caught(
+            "allow_on_405",
+            &["method_post", "method_put", "method_patch", "method_delete"],
+            "405 Method Not Allowed without an Allow header; RFC 9110 §15.5.6",
+        )],
+    ),
+    (
+        Fault::NoChallengeOn401,
+        &[caught(
+            "www_authenticate_on_401",
+            &["missing_credential", "wrong_key"],
+            "401 Unauthorized without a WWW-Authenticate header; RFC 9110 §15.5.2",
+        )],
+    ),
+    (
+        Fault::HeadRefused,
+        &[caught("head_supported", &["head"], "HEAD got 405: the server refuses HEAD")],
+    ),
+    (
+        Fault::HeadWithBody,
+        &[caught(
+            "head_has_no_body",
+            &["head"],
+            "bytes after its header block; RFC 9110 §9.3.2",
+        )],
+    ),
+    (
+        Fault::LengthOn204,
+        &[caught(
+            "honest_framing",
+            &["options"],
+            "a 204 carries `content-length: 12`; RFC 9110 §8.6",
+        )],
+    ),
+    (
+        Fault::LengthLongerThanBody,
+        &[caught(
+            "honest_framing",
+            &["framing"],
+            "but the connection closed after",
+        )],
+    ),
+    (
+        Fault::SlowUnknownId,
+        &[caught(
+            "max_response_time",
+            &["unknown_id"],
+            "longer than the 100 ms --max-response-time allows",
+        )],
+    ),
 ];
 
 impl Fault {
@@ -166,12 +501,24 @@ impl Fault {
         FAULT_CATALOGUE.iter().map(|(fault, _)| *fault)
     }
 
-    /// The trial-name prefixes that must fail, and only those, under this fault.
-    pub fn caught_by(self) -> &'static [&'static str] {
+    /// The trials that must fail under this fault, with the finding each must carry.
+    pub fn caught(self) -> &'static [Caught] {
         FAULT_CATALOGUE
             .iter()
             .find(|(fault, _)| *fault == self)
-            .map_or(&[], |(_, checks)| checks)
+            .map_or(&[], |(_, caught)| caught)
+    }
+
+    /// The trial families that must fail under this fault, as prefixes (`status_consistency::`).
+    pub fn caught_by(self) -> Vec<String> {
+        let mut families: Vec<String> = Vec::new();
+        for caught in self.caught() {
+            let family = format!("{}::", caught.family);
+            if !families.contains(&family) {
+                families.push(family);
+            }
+        }
+        families
     }
 
     /// The name `--fault` takes.
@@ -195,9 +542,18 @@ impl Fault {
             Fault::ProgressWithoutPercent => "progress-without-percent",
             Fault::IdAsNumber => "id-as-number",
             Fault::WrongId => "wrong-id",
+            Fault::TaskWithoutId => "task-without-id",
+            Fault::BlankId => "blank-id",
+            Fault::TaskWithoutStatus => "task-without-status",
+            Fault::EmptyObject => "empty-object",
+            Fault::EnvelopeBody => "envelope-body",
             Fault::SuccessWithoutImage => "success-without-image",
             Fault::FailureWithoutReason => "failure-without-reason",
             Fault::NotStartedWithStartTime => "not-started-with-start-time",
+            Fault::NotStartedWithFinishTime => "not-started-with-finish-time",
+            Fault::NotStartedWithImage => "not-started-with-image",
+            Fault::RunningWithFinishTime => "running-with-finish-time",
+            Fault::RunningAt100 => "running-at-100",
             Fault::DuplicateCustomIds => "duplicate-custom-ids",
             Fault::ForeignCustomIds => "foreign-custom-ids",
             Fault::KnownTaskNotFound => "known-task-not-found",
@@ -213,6 +569,7 @@ impl Fault {
             Fault::NoCredentialAccepted => "no-credential-accepted",
             Fault::AnyKeyAccepted => "any-key-accepted",
             Fault::EmptyBearerAccepted => "empty-bearer-accepted",
+            Fault::TaskBehindRefusal => "task-behind-refusal",
             Fault::OddId500 => "odd-id-500",
             Fault::ProgressBackwards => "progress-backwards",
             Fault::BackToQueue => "back-to-queue",
@@ -227,6 +584,7 @@ impl Fault {
             Fault::LengthOn204 => "length-on-204",
             Fault::LengthLongerThanBody => "length-longer-than-body",
             Fault::SlowUnknownId => "slow-unknown-id",
+            Fault::WatchedTaskSwapped => "watched-task-swapped",
         }
     }
 
@@ -253,9 +611,20 @@ impl Fault {
             Fault::ProgressWithoutPercent => "progress without the percent sign (`\"45\"`)",
             Fault::IdAsNumber => "the id as a number",
             Fault::WrongId => "another task's id in the body",
+            Fault::TaskWithoutId => "task bodies without `id`",
+            Fault::BlankId => "task bodies with `\"id\": \"\"`",
+            Fault::TaskWithoutStatus => "task bodies without `status`",
+            Fault::EmptyObject => "`{}` for every existing task",
+            Fault::EnvelopeBody => {
+                "every task inside a relay envelope `{\"code\":1,\"description\":\"success\",\"result\":{…}}`"
+            }
             Fault::SuccessWithoutImage => "SUCCESS tasks without imageUrl",
             Fault::FailureWithoutReason => "FAILURE tasks without failReason",
             Fault::NotStartedWithStartTime => "NOT_START tasks with a startTime",
+            Fault::NotStartedWithFinishTime => "NOT_START tasks with a finishTime",
+            Fault::NotStartedWithImage => "NOT_START tasks with an imageUrl",
+            Fault::RunningWithFinishTime => "SUBMITTED and IN_PROGRESS tasks with a finishTime",
+            Fault::RunningAt100 => "IN_PROGRESS tasks at progress `100%`",
             Fault::DuplicateCustomIds => "every button of a task with the same customId",
             Fault::ForeignCustomIds => "button customIds without the `MJ::` prefix",
             Fault::KnownTaskNotFound => "404 for every task, existing or not",
@@ -273,6 +642,9 @@ impl Fault {
             Fault::NoCredentialAccepted => "requests without a credential are served",
             Fault::AnyKeyAccepted => "any bearer key is accepted",
             Fault::EmptyBearerAccepted => "`Authorization: Bearer` with an empty token is accepted",
+            Fault::TaskBehindRefusal => {
+                "a missing or wrong credential gets the right 401 or 403, with the task as its body"
+            }
             Fault::OddId500 => {
                 "ids with characters other than letters, digits, `-` and `_` crash the server: 500"
             }
@@ -294,6 +666,9 @@ impl Fault {
             }
             Fault::SlowUnknownId => {
                 "GET of an unknown id is answered after 300 ms (caught with --max-response-time 100ms)"
+            }
+            Fault::WatchedTaskSwapped => {
+                "the advancing task is answered with another task's id once it is running"
             }
         }
     }
@@ -400,6 +775,25 @@ impl FaultSet {
         })
     }
 
+    /// The refusal of a missing or wrong credential with `status`, carrying `task` as its body
+    /// under `task-behind-refusal`; `None` leaves the provider's own refusal.
+    pub fn refusal_answer(&self, status: StatusCode, task: Option<&Value>) -> Option<Response> {
+        if !self.has(Fault::TaskBehindRefusal) {
+            return None;
+        }
+        let body = serde_json::to_vec(task?).ok()?;
+        let mut response = bytes_response(status, Some(JSON), body);
+        // The refusal keeps every other rule (a 401 still carries its challenge): this fault
+        // is only about the body.
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        Some(response)
+    }
+
     /// The answer serving seeded task `task`; `ids` are every seeded id, for the wrong-id fault.
     pub fn task_answer(&self, task: &Value, ids: &[String]) -> Response {
         if self.has(Fault::KnownTaskNotFound) {
@@ -410,6 +804,12 @@ impl FaultSet {
             for fault in &self.faults {
                 fault.bend(fields, ids);
             }
+        }
+        if self.has(Fault::EmptyObject) {
+            body = json!({});
+        }
+        if self.has(Fault::EnvelopeBody) {
+            body = json!({ "code": 1, "description": "success", "result": body });
         }
         let mut bytes = serde_json::to_vec(&body).unwrap_or_else(|_| b"{}".to_vec());
         if self.has(Fault::InvalidJson) {
@@ -554,6 +954,38 @@ impl Fault {
                     }
                 }
             }
+            Fault::TaskWithoutId => {
+                task.remove("id");
+            }
+            Fault::BlankId => set_if_present(task, "id", json!("")),
+            Fault::TaskWithoutStatus => {
+                task.remove("status");
+            }
+            Fault::NotStartedWithFinishTime if status.as_deref() == Some("NOT_START") => {
+                if let Some(submitted) = task.get("submitTime").and_then(Value::as_i64) {
+                    task.insert("finishTime".into(), json!(submitted + 1_000));
+                }
+            }
+            Fault::NotStartedWithImage if status.as_deref() == Some("NOT_START") => {
+                let id = task.get("id").and_then(Value::as_str).unwrap_or_default();
+                let url = super::tasks::image_url("not_started", id);
+                task.insert("imageUrl".into(), json!(url));
+            }
+            Fault::RunningWithFinishTime
+                if matches!(status.as_deref(), Some("SUBMITTED" | "IN_PROGRESS")) =>
+            {
+                // After the last time set, so the times stay in order.
+                let last = TIME_FIELDS
+                    .iter()
+                    .filter_map(|field| task.get(*field).and_then(Value::as_i64))
+                    .max();
+                if let Some(last) = last {
+                    task.insert("finishTime".into(), json!(last + 1_000));
+                }
+            }
+            Fault::RunningAt100 if status.as_deref() == Some("IN_PROGRESS") => {
+                task.insert("progress".into(), json!("100%"));
+            }
             Fault::SuccessWithoutImage if status.as_deref() == Some("SUCCESS") => {
                 task.remove("imageUrl");
             }
@@ -666,8 +1098,10 @@ mod tests {
             assert_eq!(fault.name().parse::<Fault>(), Ok(fault));
             assert!(!fault.caught_by().is_empty(), "{fault}");
             assert!(!fault.description().is_empty(), "{fault}");
-            for prefix in fault.caught_by() {
-                assert!(prefix.ends_with("::"), "{prefix}");
+            for caught in fault.caught() {
+                assert!(!caught.cases.is_empty(), "{fault}");
+                assert!(!caught.finding.is_empty(), "{fault}");
+                assert!(!caught.family.ends_with("::"), "{fault}");
             }
         }
         let err = "no-such-fault".parse::<Fault>().unwrap_err();
@@ -679,6 +1113,7 @@ mod tests {
     fn the_documented_table_matches_the_catalogue() {
         let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/mock.md");
         let readme = std::fs::read_to_string(path).expect("docs/mock.md");
+        let mut missing = Vec::new();
         for fault in Fault::all() {
             let checks: Vec<String> = fault
                 .caught_by()
@@ -691,8 +1126,15 @@ mod tests {
                 fault.description(),
                 checks.join(", ")
             );
-            assert!(readme.contains(&row), "docs/mock.md lacks the row\n{row}");
+            if !readme.contains(&row) {
+                missing.push(row);
+            }
         }
+        assert!(
+            missing.is_empty(),
+            "docs/mock.md lacks the rows\n{}",
+            missing.join("\n")
+        );
     }
 
     #[test]
@@ -717,9 +1159,18 @@ mod tests {
             Fault::ProgressWithoutPercent,
             Fault::IdAsNumber,
             Fault::WrongId,
+            Fault::TaskWithoutId,
+            Fault::BlankId,
+            Fault::TaskWithoutStatus,
+            Fault::EmptyObject,
+            Fault::EnvelopeBody,
             Fault::SuccessWithoutImage,
             Fault::FailureWithoutReason,
             Fault::NotStartedWithStartTime,
+            Fault::NotStartedWithFinishTime,
+            Fault::NotStartedWithImage,
+            Fault::RunningWithFinishTime,
+            Fault::RunningAt100,
             Fault::DuplicateCustomIds,
             Fault::ForeignCustomIds,
         ] {
@@ -822,5 +1273,81 @@ mod tests {
             assert!(faults.crashes_on(odd), "{odd}");
         }
         assert!(!FaultSet::default().crashes_on("a b"));
+    }
+
+    #[test]
+    fn the_catalogue_cases_are_the_seeded_tasks() {
+        let seeded: Vec<String> = seeded_tasks(NOW_MS)
+            .iter()
+            .map(|task| format!("task_{}", task["id"].as_str().unwrap_or_default()))
+            .collect();
+        assert_eq!(seeded, cases::ALL_TASKS);
+        assert_eq!(
+            cases::ADVANCING,
+            format!("task_{}", super::super::ADVANCING_TASK_ID)
+        );
+        let status_of = |case: &str| {
+            seeded_tasks(NOW_MS)
+                .into_iter()
+                .find(|task| format!("task_{}", task["id"].as_str().unwrap_or_default()) == case)
+                .map(|task| task["status"].as_str().unwrap_or_default().to_owned())
+        };
+        for case in cases::SUCCEEDED {
+            assert_eq!(status_of(case).as_deref(), Some("SUCCESS"), "{case}");
+        }
+        for case in cases::RUNNING {
+            assert_eq!(status_of(case).as_deref(), Some("IN_PROGRESS"), "{case}");
+        }
+    }
+
+    #[test]
+    fn identity_faults_bend_the_way_they_say() {
+        let clean = seeded_tasks(NOW_MS);
+        assert!(bent(Fault::EmptyObject)
+            .iter()
+            .all(|task| task == &json!({})));
+        for (bent, clean) in bent(Fault::EnvelopeBody).iter().zip(&clean) {
+            assert_eq!(bent["code"], 1);
+            assert_eq!(&bent["result"], clean);
+        }
+        assert!(bent(Fault::BlankId).iter().all(|task| task["id"] == ""));
+        assert!(bent(Fault::TaskWithoutId)
+            .iter()
+            .all(|task| task.get("id").is_none()));
+        assert!(bent(Fault::TaskWithoutStatus)
+            .iter()
+            .all(|task| task.get("status").is_none()));
+        let refusal = FaultSet::new(&[Fault::TaskBehindRefusal])
+            .refusal_answer(StatusCode::UNAUTHORIZED, Some(&clean[0]))
+            .expect("a refusal with the task");
+        let (status, _, body) = read(refusal);
+        assert_eq!(status, 401);
+        assert_eq!(
+            serde_json::from_slice::<Value>(&body).expect("JSON"),
+            clean[0]
+        );
+        assert!(FaultSet::default()
+            .refusal_answer(StatusCode::UNAUTHORIZED, Some(&clean[0]))
+            .is_none());
+    }
+
+    #[test]
+    fn status_faults_change_only_their_status() {
+        let clean = seeded_tasks(NOW_MS);
+        let changed = |fault| -> Vec<String> {
+            bent(fault)
+                .iter()
+                .zip(&clean)
+                .filter(|(bent, clean)| bent != clean)
+                .map(|(_, clean)| clean["status"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(changed(Fault::NotStartedWithFinishTime), ["NOT_START"]);
+        assert_eq!(changed(Fault::NotStartedWithImage), ["NOT_START"]);
+        assert_eq!(changed(Fault::RunningAt100), ["IN_PROGRESS", "IN_PROGRESS"]);
+        assert_eq!(
+            changed(Fault::RunningWithFinishTime),
+            ["IN_PROGRESS", "IN_PROGRESS", "SUBMITTED"]
+        );
     }
 }

@@ -36,7 +36,7 @@ pub mod wire_faults;
 
 pub use advancing::ADVANCING_TASK_ID;
 pub use config::ProviderConfig;
-pub use faults::{Fault, FAULT_CATALOGUE};
+pub use faults::{Caught, Fault, FAULT_CATALOGUE};
 pub use routes::router;
 pub use server::{start, RunningProvider};
 pub use state::ProviderState;

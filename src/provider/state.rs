@@ -120,8 +120,15 @@ impl ProviderState {
         };
         match verdict {
             Verdict::Unauthorized => faults
-                .bend_unauthorized(dialect.map_or_else(reply::unauthorized, |d| d.unauthorized())),
-            Verdict::Forbidden => dialect.map_or_else(reply::forbidden, |d| d.forbidden()),
+                .refusal_answer(axum::http::StatusCode::UNAUTHORIZED, self.task(id))
+                .unwrap_or_else(|| {
+                    faults.bend_unauthorized(
+                        dialect.map_or_else(reply::unauthorized, |d| d.unauthorized()),
+                    )
+                }),
+            Verdict::Forbidden => faults
+                .refusal_answer(axum::http::StatusCode::FORBIDDEN, self.task(id))
+                .unwrap_or_else(|| dialect.map_or_else(reply::forbidden, |d| d.forbidden())),
             Verdict::Accepted if faults.crashes_on(id) => reply::error(
                 axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                 "internal_error",

@@ -28,19 +28,8 @@ use crate::trial::PlannedTrial;
 use record::{IdClass, KeyUse, Subject};
 use store::Comparison;
 
-/// What the snapshot trials do on this run (`--snapshots`, `MJ_SNAPSHOTS`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum SnapshotMode {
-    /// Compare with the target's baseline. A difference fails; off CI insta leaves a
-    /// `.snap.new` for `cargo insta review`, on CI (`CI=true`) it writes nothing. A target
-    /// with no baseline directory has its snapshot trials ignored.
-    #[default]
-    Compare,
-    /// Write the baseline: new and changed snapshots are saved in place, and the trials pass.
-    Record,
-    /// No snapshot trials.
-    Off,
-}
+/// The mode is an option of the run, so it lives with the options.
+pub use crate::cli::SnapshotMode;
 
 /// What a run's snapshot trials share.
 #[derive(Debug)]

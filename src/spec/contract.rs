@@ -46,6 +46,33 @@ pub struct FetchOperation {
     /// The answer to an id that does not exist, when the document states one with the
     /// `x-mjconform-unknown-id` extension (OpenAPI 3.0 cannot tie an answer to "no such id").
     pub unknown_id: Option<UnknownIdAnswer>,
+    /// What makes a 2xx body for a known id "that task".
+    pub task_identity: TaskIdentity,
+}
+
+/// The operation extension in which a spec states what makes a 2xx body "the task asked for".
+pub const TASK_IDENTITY_EXTENSION: &str = "x-mjconform-task-identity";
+
+/// What makes a 2xx body for a known id "that task": a harness decision (see the spec's header
+/// comment), which a spec may change with [`TASK_IDENTITY_EXTENSION`] on its fetch operation:
+/// `{id: <field> | false, status: <field> | false}`. Without the extension, a task body must
+/// carry the id asked for in `id` and a status in `status`; an absent or empty value fails.
+/// Which statuses are documented is read from the 2xx schema's `enum` for the status field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskIdentity {
+    /// The body field that must equal the id asked for; `None`: the spec demands no id.
+    pub id_field: Option<String>,
+    /// The body field that must hold a status; `None`: the spec demands no status.
+    pub status_field: Option<String>,
+}
+
+impl Default for TaskIdentity {
+    fn default() -> Self {
+        TaskIdentity {
+            id_field: Some("id".to_owned()),
+            status_field: Some("status".to_owned()),
+        }
+    }
 }
 
 impl FetchOperation {
@@ -335,6 +362,7 @@ mod tests {
             auth_schemes: Vec::new(),
             path_methods: vec!["GET".to_owned()],
             unknown_id: None,
+            task_identity: TaskIdentity::default(),
         }
     }
 

@@ -1,6 +1,9 @@
 //! Finding the fetch operation in an OpenAPI document and resolving what it documents.
 
-use super::contract::{AuthScheme, FetchOperation, MediaContract, ResponseContract, StatusPattern};
+use super::contract::{
+    AuthScheme, FetchOperation, MediaContract, ResponseContract, StatusPattern, TaskIdentity,
+    TASK_IDENTITY_EXTENSION,
+};
 use super::extensions;
 use crate::errors::SpecError;
 use crate::validate::SchemaValidator;
@@ -74,6 +77,7 @@ pub(crate) fn fetch_operation(
             operation.extensions.get(extensions::UNKNOWN_ID),
             origin,
         )?,
+        task_identity: task_identity(operation.extensions.get(TASK_IDENTITY_EXTENSION), origin)?,
     })
 }
 
@@ -82,6 +86,46 @@ fn path_methods(item: &PathItem) -> Vec<String> {
     item.iter()
         .map(|(method, _)| method.to_ascii_uppercase())
         .collect()
+}
+
+/// The spec's [`TASK_IDENTITY_EXTENSION`], or the harness default without one. Each of `id` and
+/// `status` is a field name, or `false` for a dialect whose bodies do not carry it; anything
+/// else is refused, so a typo cannot silently switch the identity rule off.
+fn task_identity(extension: Option<&Value>, origin: &str) -> Result<TaskIdentity, SpecError> {
+    let mut identity = TaskIdentity::default();
+    let Some(extension) = extension else {
+        return Ok(identity);
+    };
+    let unsupported = |message: String| SpecError::Unsupported {
+        origin: origin.to_owned(),
+        message: format!("{TASK_IDENTITY_EXTENSION}: {message}"),
+    };
+    let Value::Object(fields) = extension else {
+        return Err(unsupported(format!(
+            "expected an object with `id` and `status`, found {extension}"
+        )));
+    };
+    for (key, value) in fields {
+        let slot = match key.as_str() {
+            "id" => &mut identity.id_field,
+            "status" => &mut identity.status_field,
+            other => {
+                return Err(unsupported(format!(
+                    "unknown key `{other}`; expected `id` or `status`"
+                )))
+            }
+        };
+        *slot = match value {
+            Value::String(name) if !name.is_empty() => Some(name.clone()),
+            Value::Bool(false) => None,
+            other => {
+                return Err(unsupported(format!(
+                    "`{key}` must be a field name or `false`, found {other}"
+                )))
+            }
+        };
+    }
+    Ok(identity)
 }
 
 /// The `{name}` placeholders of a path template, in order.
@@ -429,5 +473,35 @@ components:
             load(&missing_schema),
             Err(SpecError::UnresolvedRef { reference, .. }) if reference == "#/components/schemas/Task"
         ));
+    }
+
+    #[test]
+    fn the_task_identity_defaults_and_a_spec_may_change_it() {
+        let base = format!(
+            "{HEADER}paths:\n  /mj/task/{{id}}/fetch:\n    get:\n      responses:\n        '200': {{description: OK}}\n"
+        );
+        assert_eq!(
+            load(&base).unwrap().fetch.task_identity,
+            TaskIdentity::default()
+        );
+        let with = |extension: &str| {
+            base.replace(
+                "    get:\n",
+                &format!("    get:\n      x-mjconform-task-identity: {extension}\n"),
+            )
+        };
+        let identity = load(&with("{id: taskId, status: false}"))
+            .unwrap()
+            .fetch
+            .task_identity;
+        assert_eq!(identity.id_field.as_deref(), Some("taskId"));
+        assert_eq!(identity.status_field, None);
+        for bad in ["true", "{id: true}", "{id: ''}", "{ident: id}", "[id]"] {
+            let error = load(&with(bad)).unwrap_err();
+            assert!(
+                error.to_string().contains(TASK_IDENTITY_EXTENSION),
+                "{bad}: {error}"
+            );
+        }
     }
 }

@@ -11,7 +11,8 @@ mod media;
 
 pub use contract::{
     AuthScheme, Contract, FetchOperation, FieldKind, MediaContract, ResponseContract,
-    StatusPattern, UnknownIdAnswer, UnsetConvention, UnsetField,
+    StatusPattern, TaskIdentity, UnknownIdAnswer, UnsetConvention, UnsetField,
+    TASK_IDENTITY_EXTENSION,
 };
 
 /// The contract used when no `--spec` is given: the provider's documented
