@@ -458,6 +458,15 @@ pub fn first_line(message: &str) -> String {
         .unwrap_or("invalid arguments")
         .trim_start_matches("error: ")
         .to_owned();
+    if out.ends_with(':') {
+        // "the following required arguments were not provided:" lists them on the lines
+        // that follow, before the usage: the list is the message.
+        let listed: Vec<&str> = lines
+            .clone()
+            .take_while(|line| !line.starts_with("Usage:"))
+            .collect();
+        out = format!("{} {}", out, listed.join(", "));
+    }
     for line in lines {
         if let Some(values) = line
             .strip_prefix("[possible values: ")

@@ -57,6 +57,56 @@ pub enum UsageError {
     Baseline(#[from] BaselineError),
     #[error("use report options: {0}")]
     Report(String),
+    #[error("{0}")]
+    Matrix(#[from] MatrixError),
+}
+
+/// `mjconform matrix FILE` cannot run as asked (exit code 2): the file, one of its targets,
+/// or where the matrix writes. Each message names the file, and the target and key when
+/// there is one.
+#[derive(Debug, thiserror::Error)]
+pub enum MatrixError {
+    #[error("read the matrix file `{path}`: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not TOML, or its top level is not what the matrix reads.
+    #[error("read the matrix file `{path}`: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// One `[[target]]` entry is unusable.
+    #[error("use the matrix file `{path}`: target `{target}`: {message}")]
+    Target {
+        path: PathBuf,
+        target: String,
+        message: String,
+    },
+    #[error("use the matrix file `{path}`: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("start the embedded mock of target `{target}`: {source}")]
+    Mock {
+        target: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("start the tokio runtime for the embedded mocks: {0}")]
+    Runtime(std::io::Error),
+    #[error("find the mjconform binary to run each target with: {0}")]
+    CurrentExe(std::io::Error),
+    #[error("create the matrix report directory {path}: {source}")]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("write the matrix {what} to {path}: {source}")]
+    Write {
+        what: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// A baseline file of known deviations could not be used.

@@ -17,6 +17,7 @@ pub mod fuzz;
 pub mod harness;
 pub mod identify;
 pub mod lifecycle;
+pub mod matrix;
 pub mod outcome;
 pub mod pointer_span;
 pub mod politeness;

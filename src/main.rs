@@ -72,6 +72,10 @@ enum Command {
     },
     /// List the dialects: the contracts real server families keep, one line each.
     Dialects,
+    /// Run the suite against every target of a TOML file (servers, or embedded mocks) at
+    /// once, and write a targets × checks matrix (Markdown, HTML, JSON) beside each
+    /// target's own reports; see docs/matrix.md.
+    Matrix(mjconform::matrix::MatrixArgs),
     /// Send the planned requests once and rank the doc and every dialect by how the answers
     /// fit; takes the target options of `check` (see `mjconform identify --help`).
     #[command(disable_help_flag = true)]
@@ -181,6 +185,7 @@ fn main() -> ExitCode {
             print!("{}", mjconform::dialect::listing());
             ExitCode::SUCCESS
         }
+        Command::Matrix(args) => mjconform::matrix::run(args),
         Command::Identify { args } => {
             let mut full = vec!["mjconform identify".to_owned()];
             full.extend(args);

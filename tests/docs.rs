@@ -333,11 +333,13 @@ fn copy_tree(from: &Path, to: &Path) -> std::io::Result<()> {
 
 /// Runs the commands of `block` that are run, in order.
 fn run_block(block: &Block, bin_dir: &Path, scratch: &Path) -> Result<Completion, Failed> {
-    // Documents name the repository's specs by their relative paths.
-    copy_tree(
-        &Path::new(env!("CARGO_MANIFEST_DIR")).join("spec"),
-        &scratch.join("spec"),
-    )?;
+    // Documents name the repository's specs and examples by their relative paths.
+    for dir in ["spec", "examples"] {
+        copy_tree(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(dir),
+            &scratch.join(dir),
+        )?;
+    }
     let mut shell = Shell {
         bin_dir: bin_dir.to_path_buf(),
         scratch: scratch.to_path_buf(),

@@ -41,7 +41,7 @@ pub fn render(report: &Report) -> String {
     let families = by_family(report.trials);
     let page = Page {
         report,
-        anchors: anchors(report.trials),
+        anchors: anchors(report.trials.iter().map(|trial| trial.name.as_str())),
         families: &families,
     };
     page.render()
@@ -509,13 +509,13 @@ fn legend(status: TrialStatus) -> &'static str {
 }
 
 /// An element id per trial, from its name: letters, digits, `-` and `_` only, so the id is
-/// a plain URL fragment; a clash after that folding gets a number.
-fn anchors(trials: &[TrialRecord]) -> HashMap<&str, String> {
+/// a plain URL fragment; a clash after that folding gets a number. Given the trial names in
+/// the report's order (name order), `mjconform matrix` links into a report with the same ids.
+pub fn anchors<'a>(names: impl IntoIterator<Item = &'a str>) -> HashMap<&'a str, String> {
     let mut taken = std::collections::HashSet::new();
     let mut anchors = HashMap::new();
-    for trial in trials {
-        let slug: String = trial
-            .name
+    for name in names {
+        let slug: String = name
             .chars()
             .map(|c| {
                 if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
@@ -533,7 +533,7 @@ fn anchors(trials: &[TrialRecord]) -> HashMap<&str, String> {
             id = format!("{base}-{number}");
         }
         taken.insert(id.clone());
-        anchors.insert(trial.name.as_str(), id);
+        anchors.insert(name, id);
     }
     anchors
 }
@@ -736,7 +736,7 @@ mod tests {
             .iter()
             .map(|name| TrialRecord::passed(*name, crate::outcome::Family::Check, "a", "b", ""))
             .collect();
-        let anchors = anchors(&trials);
+        let anchors = anchors(trials.iter().map(|trial| trial.name.as_str()));
         assert_eq!(anchors["a::b"], "t-a--b");
         assert_eq!(anchors["a--b"], "t-a--b-2");
         assert_eq!(anchors["x y"], "t-x-y");

@@ -5,7 +5,7 @@
 //! terminal text, so the four agree with each other and with the exit code. The records are
 //! redacted before they get here; the writers add no secret because they read no other input.
 
-mod escape;
+pub mod escape;
 mod grouping;
 mod html;
 mod json;
@@ -223,6 +223,14 @@ pub fn write(report: &Report, formats: &[Format], dir: &Path) -> Result<Vec<Path
         written.push(path);
     }
     Ok(written)
+}
+
+/// The element id `report.html` gives each trial, by name, for pages that link into it
+/// (`mjconform matrix`). `names` must be in the report's order: name order.
+pub fn trial_anchors<'a>(
+    names: impl IntoIterator<Item = &'a str>,
+) -> std::collections::HashMap<&'a str, String> {
+    html::anchors(names)
 }
 
 /// The Markdown summary, for appending to `GITHUB_STEP_SUMMARY`.
