@@ -305,6 +305,9 @@ impl Run {
         if context.task_ids.is_empty() {
             eprintln!("mjconform: no --task-id given: only unknown-id and credential checks run");
         }
+        for note in crate::snapshot::notes(context) {
+            eprintln!("{note}");
+        }
         if let Some(baseline) = self.baseline.as_ref().filter(|b| b.user_entries() > 0) {
             eprintln!(
                 "mjconform: baseline {}: {} accepted as known",

@@ -53,39 +53,13 @@ pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
     if mode == SnapshotMode::Off || context.cases.is_empty() {
         return Vec::new();
     }
-    let root = store::root_dir(context.args.snapshot_dir.as_deref());
-    // The embedded provider speaking a dialect is not the reference: its own label, so it is
-    // never compared with the reference's committed baselines.
-    let dialect_label = (context.target.embedded)
-        .then_some(context.args.dialect)
-        .flatten()
-        .map(|dialect| format!("{}-{}", store::REFERENCE_LABEL, dialect.name));
-    let label = store::label(
-        context
-            .args
-            .target_name
-            .as_deref()
-            .or(dialect_label.as_deref()),
-        &context.target.base_url,
-        context.target.embedded,
-    );
-    let dir = root.join(&label);
+    let Layout {
+        root,
+        label,
+        dir,
+        skip,
+    } = layout(context);
     store::configure_insta(mode, &root);
-    let insta_update = std::env::var("INSTA_UPDATE").ok();
-    let skip = !dir.is_dir() && !store::writes_baselines(mode, insta_update.as_deref());
-    if mode == SnapshotMode::Record {
-        eprintln!(
-            "mjconform: recording the snapshots of `{label}` into {}",
-            store::display_path(&dir)
-        );
-    }
-    if skip {
-        eprintln!(
-            "mjconform: no snapshot baseline for `{label}` in {}: the snapshot::* trials are \
-             ignored; record one with `--snapshots record` (or MJ_SNAPSHOTS=record)",
-            store::display_path(&dir)
-        );
-    }
     let plan = Arc::new(Plan {
         dir,
         redactor: context
@@ -112,6 +86,71 @@ pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
             .ignored(ignored)
         })
         .collect()
+}
+
+/// Where this run's snapshots live, and whether their trials are skipped for want of a
+/// baseline.
+struct Layout {
+    root: PathBuf,
+    label: String,
+    dir: PathBuf,
+    skip: bool,
+}
+
+fn layout(context: &RunContext) -> Layout {
+    let root = store::root_dir(context.args.snapshot_dir.as_deref());
+    // The embedded provider speaking a dialect is not the reference: its own label, so it is
+    // never compared with the reference's committed baselines.
+    let dialect_label = (context.target.embedded)
+        .then_some(context.args.dialect)
+        .flatten()
+        .map(|dialect| format!("{}-{}", store::REFERENCE_LABEL, dialect.name));
+    let label = store::label(
+        context
+            .args
+            .target_name
+            .as_deref()
+            .or(dialect_label.as_deref()),
+        &context.target.base_url,
+        context.target.embedded,
+    );
+    let dir = root.join(&label);
+    let insta_update = std::env::var("INSTA_UPDATE").ok();
+    let skip =
+        !dir.is_dir() && !store::writes_baselines(context.args.snapshots, insta_update.as_deref());
+    Layout {
+        root,
+        label,
+        dir,
+        skip,
+    }
+}
+
+/// What a run says about its snapshots before the trials (not on `--list`): that it records
+/// a baseline, or that there is none to compare with.
+pub fn notes(context: &RunContext) -> Vec<String> {
+    let mode = context.args.snapshots;
+    if mode == SnapshotMode::Off || context.cases.is_empty() {
+        return Vec::new();
+    }
+    let Layout {
+        label, dir, skip, ..
+    } = layout(context);
+    let mut notes = Vec::new();
+    if mode == SnapshotMode::Record {
+        notes.push(format!(
+            "mjconform: recording the snapshots of `{label}` into {}",
+            store::display_path(&dir)
+        ));
+    }
+    if skip {
+        notes.push(format!(
+            "mjconform: no snapshot baseline for `{label}` in {}: the snapshot::* trials are \
+             ignored; record one with `--snapshots record` (or MJ_SNAPSHOTS=record)",
+            store::display_path(&dir)
+        ));
+    }
+    notes
 }
 
 /// What the family guards, printed with its failures.
