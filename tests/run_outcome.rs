@@ -45,6 +45,25 @@ fn mjconform(dir: &Path, args: &[&str]) -> Command {
     command
 }
 
+/// A keyed run against `url` asking for one task and writing `formats` into `reports`.
+fn reporting(url: &str, id: &str, reports: &Path, formats: &str, extra: &[&str]) -> Command {
+    let mut args = vec![
+        "--target-url",
+        url,
+        "--task-id",
+        id,
+        "--api-key",
+        KEY,
+        "--report",
+        formats,
+        "--report-dir",
+        reports.to_str().unwrap_or_default(),
+    ];
+    args.extend_from_slice(extra);
+    let dir = reports.parent().unwrap_or(reports).to_owned();
+    mjconform(&dir, &args)
+}
+
 fn expect(condition: bool, message: impl FnOnce() -> String) -> Result<(), Failed> {
     if condition {
         Ok(())
@@ -196,22 +215,7 @@ fn reports_of_a_faulty_target_name_the_failure() -> Result<(), Failed> {
     let reports = dir.join("reports");
     let target = provider(&["status-outside-enum"]);
     let id = target.task_ids[0].clone();
-    let output = mjconform(
-        &dir,
-        &[
-            "--target-url",
-            target.base_url.as_str(),
-            "--task-id",
-            &id,
-            "--api-key",
-            KEY,
-            "--report",
-            "all",
-            "--report-dir",
-            reports.to_str().unwrap_or_default(),
-        ],
-    )
-    .output()?;
+    let output = reporting(target.base_url.as_str(), &id, &reports, "all", &[]).output()?;
     expect(output.status.code() == Some(1), || text(&output))?;
     expect_reports(&reports, &output)?;
     let json: serde_json::Value =
@@ -247,22 +251,12 @@ fn a_stalled_target_still_gets_its_reports() -> Result<(), Failed> {
     let dir = scratch("stalled");
     let reports = dir.join("reports");
     let (_listener, url) = stalled_server()?;
-    let output = mjconform(
-        &dir,
-        &[
-            "--target-url",
-            &url,
-            "--task-id",
-            "1",
-            "--api-key",
-            KEY,
-            "--timeout",
-            "300ms",
-            "--report",
-            "junit,json,markdown,html",
-            "--report-dir",
-            reports.to_str().unwrap_or_default(),
-        ],
+    let output = reporting(
+        &url,
+        "1",
+        &reports,
+        "junit,json,markdown,html",
+        &["--timeout", "300ms"],
     )
     .output()?;
     expect(output.status.code() == Some(1), || text(&output))?;
@@ -281,26 +275,10 @@ fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
     let dir = scratch("interrupted");
     let reports = dir.join("reports");
     let (_listener, url) = stalled_server()?;
-    let mut child = mjconform(
-        &dir,
-        &[
-            "--target-url",
-            &url,
-            "--task-id",
-            "1",
-            "--api-key",
-            KEY,
-            "--timeout",
-            "30s",
-            "--report",
-            "all",
-            "--report-dir",
-            reports.to_str().unwrap_or_default(),
-        ],
-    )
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()?;
+    let mut child = reporting(&url, "1", &reports, "all", &["--timeout", "30s"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
     // Wait until the run has started (its first line), then interrupt it.
     let mut stderr = child.stderr.take().ok_or("a piped stderr")?;
     let mut seen = Vec::new();
