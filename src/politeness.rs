@@ -275,8 +275,14 @@ impl Politeness {
     /// Bounded: each pause is at most `--max-retry-after`, and each request makes at
     /// most [`MAX_RATE_LIMIT_RETRIES`] of them.
     async fn wait_turn(&self) {
-        let start = self.lock_schedule().reserve(Instant::now(), self.interval);
-        tokio::time::sleep_until(start).await;
+        let now = Instant::now();
+        let start = self.lock_schedule().reserve(now, self.interval);
+        // Only sleep for a start in the future: tokio rounds a deadline up to its next
+        // millisecond tick, so sleeping until "now" costs up to a millisecond per request,
+        // which at `--concurrency 1` was most of each request's time.
+        if start > now {
+            tokio::time::sleep_until(start).await;
+        }
         loop {
             let paused = self.lock_schedule().paused_until;
             match paused {
