@@ -51,7 +51,8 @@ pub use replay::{parse_replay_arg, ReplayCase};
 
 use allowances::Leniency;
 use failure::{Parts, Verdict};
-use properties::{judge_with, Facts, Judgement};
+pub use properties::Facts;
+use properties::{judge_with, Judgement};
 
 /// Most requests one property may send while shrinking its failure.
 pub const SHRINK_REQUESTS_PER_PROPERTY: usize = 48;
@@ -159,6 +160,8 @@ pub struct Record {
     /// The family it was drawn from.
     pub class: &'static str,
     pub input: Input,
+    /// What is known about the input before its answer, which every property reads.
+    pub facts: Facts,
     pub request: RequestSpec,
     pub answer: Answer,
 }
@@ -397,7 +400,12 @@ impl Fuzzer {
     }
 
     fn cached(&self, request: &RequestSpec) -> Option<Answer> {
-        self.slot(request).get().cloned()
+        // A lookup, not `slot`: asking must not copy the request into the map.
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        answers.get(request).and_then(|slot| slot.get().cloned())
     }
 
     /// The suite's answer, when the suite plans this very request (no credential on the
@@ -560,6 +568,7 @@ impl Fuzzer {
                     Record {
                         index,
                         class,
+                        facts: self.facts(&input, &request),
                         input,
                         request,
                         answer,
@@ -585,16 +594,33 @@ impl Fuzzer {
         request: &RequestSpec,
         answer: &Answer,
     ) -> Judgement {
-        let facts = self.facts(input, request);
+        self.judge_with_facts(property, &self.facts(input, request), request, answer)
+    }
+
+    /// [`Fuzzer::judge`] with the input's facts already worked out: a campaign's records
+    /// carry theirs, since every property of the domain judges every record, and working
+    /// them out each time cost more than judging.
+    fn judge_with_facts(
+        &self,
+        property: Property,
+        facts: &Facts,
+        request: &RequestSpec,
+        answer: &Answer,
+    ) -> Judgement {
         let baseline = if property == Property::SchemeCaseLikeBearer && facts.applies(property) {
             self.baseline()
         } else {
             None
         };
-        let schema_verdict = self.lock_schema_verdicts().get(request).cloned();
+        // Only the schema property reads a verdict made before the body was shed.
+        let schema_verdict = if property == Property::ResponseSchemaConformance {
+            self.lock_schema_verdicts().get(request).cloned()
+        } else {
+            None
+        };
         judge_with(
             property,
-            &facts,
+            facts,
             answer,
             &self.context.contract.fetch,
             baseline,
@@ -630,7 +656,7 @@ impl Fuzzer {
         let mut counts = Counts::default();
         let mut unanswered: Option<(&Record, String)> = None;
         for record in records {
-            match self.judge(property, &record.input, &record.request, &record.answer) {
+            match self.judge_with_facts(property, &record.facts, &record.request, &record.answer) {
                 Judgement::Pass => counts.judged += 1,
                 Judgement::Refused => counts.refused += 1,
                 Judgement::NotSendable(_) => counts.not_sendable += 1,
