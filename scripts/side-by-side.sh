@@ -3,6 +3,7 @@
 # same number of requests: wall time, request count and peak memory of each, and the ratios.
 #
 #   scripts/side-by-side.sh [REQUESTS]      (default 60, the figure the README quotes)
+#   RUNS=5 scripts/side-by-side.sh          (runs of each tool, default 3; the median is shown)
 #
 # Schemathesis is installed with pip into a scratch virtual environment under
 # target/side-by-side/ (reused on later runs); when that is not possible the script says so
@@ -17,6 +18,7 @@
 set -euo pipefail
 
 requests=${1:-60}
+runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/target/side-by-side"
 mkdir -p "$work"
@@ -66,6 +68,13 @@ measure() {
     echo "$(echo "$ended - $started" | bc -l) ${peak:-0} $status" >"$out"
 }
 
+# median_of PREFIX: of the files PREFIX.1 .. PREFIX.$runs, the line with the median wall
+# time (the first field), so one run slowed by other processes does not decide the figure.
+median_of() {
+    local i
+    for i in $(seq 1 "$runs"); do cat "$1.$i"; done | sort -n | sed -n "$(( (runs + 1) / 2 ))p"
+}
+
 # --- Schemathesis -----------------------------------------------------------------------
 venv="$work/venv"
 st=""
@@ -82,15 +91,20 @@ st_requests=""
 if [ -n "$st" ]; then
     # Examples per operation until it sends about the requested number (its coverage phase
     # adds requests of its own, so the count is read back, not assumed).
-    rm -rf "$work/st-report"
-    measure "$work/st.measure" -- "$st" run spec/mj-task-fetch.openapi.yaml \
-        --url "$base" -H "Authorization: Bearer $key" \
-        --max-examples "$requests" --seed 1 --workers 1 \
-        --checks all --no-color --generation-database none \
-        --report har --report-dir "$work/st-report"
+    # A first run outside the figures: Python compiles the package's bytecode on first
+    # import, which a user pays once, not per run.
+    "$st" --version >/dev/null
+    for run in $(seq 1 "$runs"); do
+        rm -rf "$work/st-report"
+        measure "$work/st.measure.$run" -- "$st" run spec/mj-task-fetch.openapi.yaml \
+            --url "$base" -H "Authorization: Bearer $key" \
+            --max-examples "$requests" --seed 1 --workers 1 \
+            --checks all --no-color --generation-database none \
+            --report har --report-dir "$work/st-report"
+    done
     st_requests=$(python3 -c 'import json,sys,glob
-print(sum(len(json.load(open(p))["log"]["entries"]) for p in glob.glob(sys.argv[1]+"/*.har")))' "$work/st-report")
-    read -r st_wall st_peak st_status <"$work/st.measure"
+print(sum(len(json.load(open(p))["log"]["entries"]) for p in glob.glob(sys.argv[1]+"/*.json")))' "$work/st-report")
+    read -r st_wall st_peak st_status < <(median_of "$work/st.measure")
 fi
 
 # --- mjconform --------------------------------------------------------------------------
@@ -118,13 +132,17 @@ while [ "${mj_requests:-0}" -lt "$target" ] && [ "$cases" -lt $(( target * 4 )) 
     cases=$(( cases + (target - mj_requests + 1) / 2 + 1 ))
     run_mjconform "$cases"
 done
-read -r mj_wall mj_peak mj_status <"$work/mj.measure"
+for run in $(seq 1 "$runs"); do
+    run_mjconform "$cases"
+    cp "$work/mj.measure" "$work/mj.measure.$run"
+done
+read -r mj_wall mj_peak mj_status < <(median_of "$work/mj.measure")
 
 # --- the figures ------------------------------------------------------------------------
 cores=$(nproc)
 model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
 echo "side-by-side: $(date -u +%Y-%m-%dT%H:%MZ), $cores cores ($model), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server: mjconform mock (release build) on $base"
+echo "server: mjconform mock (release build) on $base; median of $runs run(s) of each tool"
 printf '%-12s %10s %10s %12s  %s\n' tool requests "wall (s)" "peak (MiB)" "exit"
 if [ -n "$st" ]; then
     printf '%-12s %10s %10.2f %12.1f  %s\n' "schemathesis $("$st" --version | awk '{print $NF}')" \
@@ -132,7 +150,7 @@ if [ -n "$st" ]; then
 fi
 printf '%-12s %10s %10.2f %12.1f  %s\n' "mjconform" "$mj_requests" "$mj_wall" \
     "$(echo "$mj_peak / 1024" | bc -l)" "$mj_status (--fuzz-cases $cases)"
-if [ -n "$st" ]; then
+if [ -n "$st" ] && [ "${st_requests:-0}" -gt 0 ] && [ "${mj_requests:-0}" -gt 0 ]; then
     python3 - "$st_requests" "$st_wall" "$st_peak" "$mj_requests" "$mj_wall" "$mj_peak" <<'PY'
 import sys
 sr, sw, sp, mr, mw, mp = (float(x) for x in sys.argv[1:])
