@@ -57,7 +57,7 @@ fn main() {
         Options {
             cases: env_number("MJCONFORM_BENCH_CASES").unwrap_or(10_000),
             levels: vec![1, 4, 16],
-            rounds: env_number("MJCONFORM_BENCH_ROUNDS").unwrap_or(2) as usize,
+            rounds: env_number("MJCONFORM_BENCH_ROUNDS").unwrap_or(3) as usize,
         }
     } else {
         Options {
@@ -109,22 +109,26 @@ fn series(options: &Options) {
             ));
             pooled.push(plain_round(&context, &requests, concurrency as usize, true));
         }
-        let ratios: Vec<f64> = harness
+        let mut ratios: Vec<f64> = harness
             .iter()
             .zip(&plain)
             .map(|(h, p)| h.per_second() / p.per_second())
             .collect();
+        let in_order = ratios.clone();
+        ratios.sort_by(f64::total_cmp);
+        let median = ratios[ratios.len() / 2];
         let best_h = best(&harness);
         let best_p = best(&plain);
         let best_pooled = best(&pooled);
         println!(
             "  concurrency {concurrency:>2}: harness {:>6.0} req/s, plain loop {:>6.0} req/s ({} requests each): \
-             harness/plain {:.0} % (best of each), per round {}",
+             harness/plain {:.0} % (best of each), {:.0} % (median round; rounds {})",
             best_h.per_second(),
             best_p.per_second(),
             best_h.requests,
             100.0 * best_h.per_second() / best_p.per_second(),
-            ratios
+            100.0 * median,
+            in_order
                 .iter()
                 .map(|ratio| format!("{:.0} %", ratio * 100.0))
                 .collect::<Vec<_>>()
