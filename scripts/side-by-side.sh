@@ -91,9 +91,8 @@ st_requests=""
 if [ -n "$st" ]; then
     # Examples per operation until it sends about the requested number (its coverage phase
     # adds requests of its own, so the count is read back, not assumed).
-    # A first run outside the figures: Python compiles the package's bytecode on first
-    # import, which a user pays once, not per run.
-    "$st" --version >/dev/null
+    # The first run after installing is slower (Python compiles the package's bytecode on
+    # first import, once per install); the median of the runs leaves it out.
     for run in $(seq 1 "$runs"); do
         rm -rf "$work/st-report"
         measure "$work/st.measure.$run" -- "$st" run spec/mj-task-fetch.openapi.yaml \
