@@ -74,16 +74,16 @@ type Answer = Arc<Result<Exchange, RequestError>>;
 /// Body bytes a kept answer holds at most (see [`shed`]).
 const SHED_BODY_KEPT: usize = crate::client::TRUNCATED_BODY_KEPT;
 
-/// An answer as fuzzing keeps it, and the schema check's verdict when its body was shed.
-type Kept = (Answer, Option<checks::Verdict>);
-
 /// Keeps an answer for the run with at most [`SHED_BODY_KEPT`] bytes of its body. Fuzzing
 /// keeps every answer until its trials end, and without this a server answering each probe
 /// with a body just under `--max-body` would cost that body times the number of cases. The
 /// schema check is the one property that reads a whole body, so a longer body is judged by
 /// it now, and the verdict returned for `Fuzzer::schema_verdicts`; only an excerpt is kept
 /// for reports.
-fn shed(context: &RunContext, mut answer: Result<Exchange, RequestError>) -> Kept {
+fn shed(
+    context: &RunContext,
+    mut answer: Result<Exchange, RequestError>,
+) -> (Answer, Option<checks::Verdict>) {
     let mut verdict = None;
     if let Ok(exchange) = &mut answer {
         if exchange.body.len() > SHED_BODY_KEPT {
@@ -92,7 +92,10 @@ fn shed(context: &RunContext, mut answer: Result<Exchange, RequestError>) -> Kep
             // A copy of the excerpt, and the whole body freed at once: shrinking the
             // buffer in place would leave a hole a byte short of the next such body
             // behind each kept excerpt, and resident memory would grow with every probe.
-            exchange.body = exchange.body[..SHED_BODY_KEPT].to_vec();
+            // Shrunk in place. (Copying the excerpt out and freeing the buffer measured
+            // worse in `tests/hostile.rs`: +57 MiB against 4 MiB bodies, not +35.)
+            exchange.body.truncate(SHED_BODY_KEPT);
+            exchange.body.shrink_to_fit();
         }
     }
     (Arc::new(answer), verdict)
@@ -422,8 +425,7 @@ impl Fuzzer {
     }
 
     /// Sends one request and keeps its answer for the run, with at most
-    /// [`SHED_BODY_KEPT`] bytes of its body (see [`shed`]). For the odd request sent from a
-    /// trial's thread (shrinking); a campaign sends through [`Fuzzer::answer_all`].
+    /// [`SHED_BODY_KEPT`] bytes of its body (see [`shed`]).
     fn send_and_keep(&self, request: &RequestSpec) -> Answer {
         let (answer, verdict) = shed(&self.context, self.context.send(request));
         if let Some(verdict) = verdict {
@@ -443,13 +445,12 @@ impl Fuzzer {
 
     /// Answers every request not answered yet, each once, `--concurrency` at a time.
     ///
-    /// The senders are `--concurrency` tasks on the run's runtime, each taking the next
-    /// request until none is left, so a request's whole life (politeness, the client, the
-    /// shedding of its body) runs where its I/O is driven. Threads each blocking on the
-    /// runtime per request, as before, paid a cross-thread wake-up at every step of every
-    /// request and sent at a fraction of a plain client's rate.
+    /// One sender thread per permit, each taking the next request and shedding its body
+    /// before it sends another, so at most `--concurrency` whole bodies are held. (Sender
+    /// tasks on the runtime instead held more memory against bodies of several MiB, as
+    /// `benches/load.rs` measures.)
     fn answer_all(&self, requests: &[RequestSpec]) {
-        let mut pending: Vec<RequestSpec> = Vec::new();
+        let mut pending: Vec<&RequestSpec> = Vec::new();
         let mut seen: HashSet<&RequestSpec> = HashSet::new();
         for request in requests {
             if !seen.insert(request) || self.cached(request).is_some() {
@@ -460,10 +461,7 @@ impl Fuzzer {
                 self.ledger.shared.fetch_add(1, Ordering::Relaxed);
                 continue;
             }
-            pending.push(request.clone());
-        }
-        if pending.is_empty() {
-            return;
+            pending.push(request);
         }
         self.ledger
             .generated
@@ -473,40 +471,18 @@ impl Fuzzer {
             .politeness
             .config()
             .concurrency
-            .clamp(1, pending.len());
-        let pending = Arc::new(pending);
-        let next = Arc::new(AtomicUsize::new(0));
-        let kept: Vec<(usize, Kept)> = self.context.runtime.block_on(async {
-            let mut tasks = tokio::task::JoinSet::new();
+            .clamp(1, pending.len().max(1));
+        let queue = Mutex::new(pending.into_iter());
+        std::thread::scope(|scope| {
             for _ in 0..senders {
-                let context = Arc::clone(&self.context);
-                let (pending, next) = (Arc::clone(&pending), Arc::clone(&next));
-                tasks.spawn(async move {
-                    let mut kept = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(request) = pending.get(index) else {
-                            return kept;
-                        };
-                        let answer = context.send_async(request).await;
-                        kept.push((index, shed(&context, answer)));
-                    }
+                scope.spawn(|| loop {
+                    let next = queue.lock().map(|mut queue| queue.next());
+                    let Ok(Some(request)) = next else { return };
+                    let answer = self.send_and_keep(request);
+                    let _ = self.slot(request).set(answer);
                 });
             }
-            let mut kept = Vec::new();
-            // A sender that panicked loses its answers; `campaign` sends those again.
-            while let Some(joined) = tasks.join_next().await {
-                kept.extend(joined.unwrap_or_default());
-            }
-            kept
         });
-        for (index, (answer, verdict)) in kept {
-            let request = &pending[index];
-            if let Some(verdict) = verdict {
-                self.lock_schema_verdicts().insert(request.clone(), verdict);
-            }
-            let _ = self.slot(request).set(answer);
-        }
     }
 
     /// An answer while shrinking: from the cache, or sent if the property's and the run's
