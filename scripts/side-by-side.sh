@@ -95,11 +95,12 @@ if [ -n "$st" ]; then
     # first import, once per install); the median of the runs leaves it out.
     for run in $(seq 1 "$runs"); do
         rm -rf "$work/st-report"
-        measure "$work/st.measure.$run" -- "$st" run spec/mj-task-fetch.openapi.yaml \
+        # From the scratch directory: Schemathesis keeps a cache in its working directory.
+        (cd "$work" && measure "$work/st.measure.$run" -- "$st" run "$root/spec/mj-task-fetch.openapi.yaml" \
             --url "$base" -H "Authorization: Bearer $key" \
             --max-examples "$requests" --seed 1 --workers 1 \
             --checks all --no-color --generation-database none \
-            --report har --report-dir "$work/st-report"
+            --report har --report-dir "$work/st-report")
     done
     st_requests=$(python3 -c 'import json,sys,glob
 print(sum(len(json.load(open(p))["log"]["entries"]) for p in glob.glob(sys.argv[1]+"/*.json")))' "$work/st-report")
