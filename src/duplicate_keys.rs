@@ -6,8 +6,9 @@
 //! unique and that software receiving duplicates behaves unpredictably; a contract test
 //! therefore reports them rather than silently picking a winner.
 
+use std::borrow::Cow;
 use std::collections::HashSet;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde::de::{DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -38,9 +39,10 @@ impl fmt::Display for DuplicateKey {
 /// JSON has none to report (its parse error is reported on its own).
 pub fn first_duplicate_key(text: &str) -> Option<DuplicateKey> {
     let mut found = None;
+    let mut pointer = String::new();
     let mut deserializer = serde_json::Deserializer::from_str(text);
     let walk = Walk {
-        pointer: String::new(),
+        pointer: &mut pointer,
         found: &mut found,
     };
     walk.deserialize(&mut deserializer).ok()?;
@@ -48,9 +50,16 @@ pub fn first_duplicate_key(text: &str) -> Option<DuplicateKey> {
     found
 }
 
-/// Visits every value without building it, remembering the pointer of the current one.
+/// Objects with at most this many names are searched for a repeat by a linear scan, which
+/// beats hashing for the few names a task object has; larger ones use a hash set, so a
+/// hostile object with a million names stays linear in its size.
+const LINEAR_SCAN_NAMES: usize = 16;
+
+/// Visits every value without building it. The pointer of the current value is one
+/// buffer, grown on the way down and cut back on the way up: every check that parses a
+/// body runs this walk, and formatting a pointer per value made it cost twice the parse.
 struct Walk<'a> {
-    pointer: String,
+    pointer: &'a mut String,
     found: &'a mut Option<DuplicateKey>,
 }
 
@@ -95,45 +104,104 @@ impl<'de> Visitor<'de> for Walk<'_> {
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let Walk { pointer, found } = self;
+        let parent = pointer.len();
         let mut index = 0usize;
         // Ends with the array: each step consumes one element of the input.
-        while seq
-            .next_element_seed(Walk {
-                pointer: format!("{pointer}/{index}"),
-                found: &mut *found,
-            })?
-            .is_some()
-        {
+        loop {
+            // Writing to a String cannot fail.
+            let _ = write!(pointer, "/{index}");
+            let more = seq
+                .next_element_seed(Walk {
+                    pointer: &mut *pointer,
+                    found: &mut *found,
+                })?
+                .is_some();
+            pointer.truncate(parent);
+            if !more {
+                return Ok(());
+            }
             index += 1;
         }
-        Ok(())
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let Walk { pointer, found } = self;
-        let mut seen = HashSet::new();
-        while let Some(key) = map.next_key::<String>()? {
-            let child = format!("{pointer}/{}", escape_pointer_token(&key));
-            if found.is_none() && seen.contains(&key) {
-                *found = Some(DuplicateKey {
-                    object: pointer.clone(),
-                    key,
-                });
+        let parent = pointer.len();
+        let mut few: Vec<Cow<'de, str>> = Vec::new();
+        let mut many: HashSet<Cow<'de, str>> = HashSet::new();
+        while let Some(key) = map.next_key_seed(Name)? {
+            let repeated = if many.is_empty() && few.len() < LINEAR_SCAN_NAMES {
+                few.contains(&key)
             } else {
-                seen.insert(key);
+                if many.is_empty() {
+                    many.extend(few.drain(..));
+                }
+                many.contains(&key)
+            };
+            pointer.push('/');
+            escape_pointer_token(&key, pointer);
+            if repeated {
+                if found.is_none() {
+                    *found = Some(DuplicateKey {
+                        object: pointer[..parent].to_owned(),
+                        key: key.into_owned(),
+                    });
+                }
+            } else if many.is_empty() && few.len() < LINEAR_SCAN_NAMES {
+                few.push(key);
+            } else {
+                many.insert(key);
             }
             map.next_value_seed(Walk {
-                pointer: child,
+                pointer: &mut *pointer,
                 found: &mut *found,
             })?;
+            pointer.truncate(parent);
         }
         Ok(())
     }
 }
 
+/// A member name, borrowed from the text when it has no escapes.
+struct Name;
+
+impl<'de> DeserializeSeed<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for Name {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a member name")
+    }
+
+    fn visit_borrowed_str<E>(self, name: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(name))
+    }
+
+    fn visit_str<E>(self, name: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(name.to_owned()))
+    }
+
+    fn visit_string<E>(self, name: String) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(name))
+    }
+}
+
 /// RFC 6901: `~` is written `~0` and `/` is written `~1` inside a pointer token.
-fn escape_pointer_token(token: &str) -> String {
-    token.replace('~', "~0").replace('/', "~1")
+fn escape_pointer_token(token: &str, out: &mut String) {
+    for c in token.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -191,6 +259,18 @@ mod tests {
             root.to_string(),
             "the top-level object has the name `b` twice"
         );
+    }
+
+    #[test]
+    fn a_repeat_among_many_names_is_found() {
+        // Past the linear scan's reach, the names move to a hash set: both must see it.
+        let names: Vec<String> = (0..40).map(|n| format!("\"k{n}\":{n}")).collect();
+        let text = format!("{{\"o\":[0,{{{},\"k3\":0}}]}}", names.join(","));
+        assert_eq!(duplicate(&text), Some(("/o/1".to_owned(), "k3".to_owned())));
+        let late = format!("{{{},\"k39\":0}}", names.join(","));
+        assert_eq!(duplicate(&late), Some((String::new(), "k39".to_owned())));
+        let unique = format!("{{{}}}", names.join(","));
+        assert_eq!(duplicate(&unique), None);
     }
 
     #[test]

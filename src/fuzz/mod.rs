@@ -51,7 +51,8 @@ pub use replay::{parse_replay_arg, ReplayCase};
 
 use allowances::Leniency;
 use failure::{Parts, Verdict};
-use properties::{judge_with, Facts, Judgement};
+pub use properties::Facts;
+use properties::{judge_with, Judgement};
 
 /// Most requests one property may send while shrinking its failure.
 pub const SHRINK_REQUESTS_PER_PROPERTY: usize = 48;
@@ -70,8 +71,35 @@ const STAND_IN_KEY: &str = "mjconform-key";
 
 type Answer = Arc<Result<Exchange, RequestError>>;
 
-/// Body bytes a kept answer holds at most (see [`Fuzzer::send_and_keep`]).
+/// Body bytes a kept answer holds at most (see [`shed`]).
 const SHED_BODY_KEPT: usize = crate::client::TRUNCATED_BODY_KEPT;
+
+/// Keeps an answer for the run with at most [`SHED_BODY_KEPT`] bytes of its body. Fuzzing
+/// keeps every answer until its trials end, and without this a server answering each probe
+/// with a body just under `--max-body` would cost that body times the number of cases. The
+/// schema check is the one property that reads a whole body, so a longer body is judged by
+/// it now, and the verdict returned for `Fuzzer::schema_verdicts`; only an excerpt is kept
+/// for reports.
+fn shed(
+    context: &RunContext,
+    mut answer: Result<Exchange, RequestError>,
+) -> (Answer, Option<checks::Verdict>) {
+    let mut verdict = None;
+    if let Ok(exchange) = &mut answer {
+        if exchange.body.len() > SHED_BODY_KEPT {
+            let schema = Check::ResponseSchemaConformance;
+            verdict = Some(schema.run(&context.contract.fetch, &Probe::KnownTask, exchange));
+            // A copy of the excerpt, and the whole body freed at once: shrinking the
+            // buffer in place would leave a hole a byte short of the next such body
+            // behind each kept excerpt, and resident memory would grow with every probe.
+            // Shrunk in place. (Copying the excerpt out and freeing the buffer measured
+            // worse in `tests/hostile.rs`: +57 MiB against 4 MiB bodies, not +35.)
+            exchange.body.truncate(SHED_BODY_KEPT);
+            exchange.body.shrink_to_fit();
+        }
+    }
+    (Arc::new(answer), verdict)
+}
 
 /// Requests fuzzing sent, against its caps.
 #[derive(Debug, Default)]
@@ -137,6 +165,8 @@ pub struct Record {
     /// The family it was drawn from.
     pub class: &'static str,
     pub input: Input,
+    /// What is known about the input before its answer, which every property reads.
+    pub facts: Facts,
     pub request: RequestSpec,
     pub answer: Answer,
 }
@@ -374,7 +404,12 @@ impl Fuzzer {
     }
 
     fn cached(&self, request: &RequestSpec) -> Option<Answer> {
-        self.slot(request).get().cloned()
+        // A lookup, not `slot`: asking must not copy the request into the map.
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        answers.get(request).and_then(|slot| slot.get().cloned())
     }
 
     /// The suite's answer, when the suite plans this very request (no credential on the
@@ -389,23 +424,13 @@ impl Fuzzer {
     }
 
     /// Sends one request and keeps its answer for the run, with at most
-    /// [`SHED_BODY_KEPT`] bytes of its body. Fuzzing keeps every answer until its trials end,
-    /// and without this a server answering each probe with a body just under `--max-body`
-    /// would cost that body times the number of cases. The schema check is the one property
-    /// that reads a whole body, so a longer body is judged by it now, the verdict kept in
-    /// `schema_verdicts`, and only an excerpt kept for reports.
+    /// [`SHED_BODY_KEPT`] bytes of its body (see [`shed`]).
     fn send_and_keep(&self, request: &RequestSpec) -> Answer {
-        let mut answer = self.context.send_shared(request);
-        if let Ok(exchange) = &mut answer {
-            if exchange.body.len() > SHED_BODY_KEPT {
-                let schema = Check::ResponseSchemaConformance;
-                let verdict = schema.run(&self.context.contract.fetch, &Probe::KnownTask, exchange);
-                self.lock_schema_verdicts().insert(request.clone(), verdict);
-                exchange.body.truncate(SHED_BODY_KEPT);
-                exchange.body.shrink_to_fit();
-            }
+        let (answer, verdict) = shed(&self.context, self.context.send_shared(request));
+        if let Some(verdict) = verdict {
+            self.lock_schema_verdicts().insert(request.clone(), verdict);
         }
-        Arc::new(answer)
+        answer
     }
 
     fn lock_schema_verdicts(
@@ -418,6 +443,11 @@ impl Fuzzer {
     }
 
     /// Answers every request not answered yet, each once, `--concurrency` at a time.
+    ///
+    /// One sender thread per permit, each taking the next request and shedding its body
+    /// before it sends another, so at most `--concurrency` whole bodies are held. (Sender
+    /// tasks on the runtime instead held more memory against bodies of several MiB, as
+    /// `benches/load.rs` measures.)
     fn answer_all(&self, requests: &[RequestSpec]) {
         let mut pending: Vec<&RequestSpec> = Vec::new();
         let mut seen: HashSet<&RequestSpec> = HashSet::new();
@@ -515,6 +545,7 @@ impl Fuzzer {
                     Record {
                         index,
                         class,
+                        facts: self.facts(&input, &request),
                         input,
                         request,
                         answer,
@@ -540,16 +571,33 @@ impl Fuzzer {
         request: &RequestSpec,
         answer: &Answer,
     ) -> Judgement {
-        let facts = self.facts(input, request);
+        self.judge_with_facts(property, &self.facts(input, request), request, answer)
+    }
+
+    /// [`Fuzzer::judge`] with the input's facts already worked out: a campaign's records
+    /// carry theirs, since every property of the domain judges every record, and working
+    /// them out each time cost more than judging.
+    fn judge_with_facts(
+        &self,
+        property: Property,
+        facts: &Facts,
+        request: &RequestSpec,
+        answer: &Answer,
+    ) -> Judgement {
         let baseline = if property == Property::SchemeCaseLikeBearer && facts.applies(property) {
             self.baseline()
         } else {
             None
         };
-        let schema_verdict = self.lock_schema_verdicts().get(request).cloned();
+        // Only the schema property reads a verdict made before the body was shed.
+        let schema_verdict = if property == Property::ResponseSchemaConformance {
+            self.lock_schema_verdicts().get(request).cloned()
+        } else {
+            None
+        };
         judge_with(
             property,
-            &facts,
+            facts,
             answer,
             &self.context.contract.fetch,
             baseline,
@@ -585,7 +633,7 @@ impl Fuzzer {
         let mut counts = Counts::default();
         let mut unanswered: Option<(&Record, String)> = None;
         for record in records {
-            match self.judge(property, &record.input, &record.request, &record.answer) {
+            match self.judge_with_facts(property, &record.facts, &record.request, &record.answer) {
                 Judgement::Pass => counts.judged += 1,
                 Judgement::Refused => counts.refused += 1,
                 Judgement::NotSendable(_) => counts.not_sendable += 1,

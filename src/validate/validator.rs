@@ -41,6 +41,13 @@ impl SchemaValidator {
 
     /// Every violation in `instance`, sorted by instance pointer; empty when it conforms.
     pub fn validate(&self, instance: &Value) -> Vec<Violation> {
+        // Most answers conform, and `is_valid` stops at nothing to report: it skips the
+        // error iterator's bookkeeping (locations, boxed errors), which made validating a
+        // conforming task cost about 1.5x the crate's own check. Only a failing body pays
+        // for the second pass that collects its violations.
+        if self.validator.is_valid(instance) {
+            return Vec::new();
+        }
         let mut violations: Vec<Violation> = self
             .validator
             .iter_errors(instance)
