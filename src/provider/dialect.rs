@@ -360,18 +360,7 @@ mod tests {
 
     /// Status, content type and body of a response.
     fn read(response: Response) -> (u16, Option<String>, String) {
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime");
-        let body = runtime
-            .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
-            .expect("a body");
+        let (status, content_type, body) = crate::provider::reply::read(response);
         (
             status,
             content_type,

@@ -1051,24 +1051,11 @@ fn each_button(task: &mut Map<String, Value>, mut bend: impl FnMut(&mut Map<Stri
 mod tests {
     use super::*;
     use crate::provider::tasks::seeded_tasks;
-    use axum::body::to_bytes;
 
     const NOW_MS: i64 = 1_747_133_323_000;
 
     fn read(response: Response) -> (u16, Option<String>, Vec<u8>) {
-        let status = response.status().as_u16();
-        let content_type = response
-            .headers()
-            .get(CONTENT_TYPE)
-            .and_then(|value| value.to_str().ok())
-            .map(str::to_owned);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a runtime");
-        let body = runtime
-            .block_on(to_bytes(response.into_body(), usize::MAX))
-            .expect("a body");
-        (status, content_type, body.to_vec())
+        crate::provider::reply::read(response)
     }
 
     fn bent(fault: Fault) -> Vec<Value> {

@@ -61,3 +61,21 @@ fn json_response(status: StatusCode, body: &Value) -> Response {
     let content_type = HeaderValue::from_static("application/json");
     (status, [(CONTENT_TYPE, content_type)], bytes).into_response()
 }
+
+/// A response's status, content type and body, for unit tests of the provider's answers.
+#[cfg(test)]
+pub(crate) fn read(response: Response) -> (u16, Option<String>, Vec<u8>) {
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .map(str::to_owned);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("a runtime");
+    let body = runtime
+        .block_on(axum::body::to_bytes(response.into_body(), usize::MAX))
+        .expect("a body");
+    (status, content_type, body.to_vec())
+}
