@@ -17,8 +17,8 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use mjconform::checks::{Check, Probe, Verdict};
-use mjconform::exchange::{Exchange, SentRequest};
-use mjconform::spec::Contract;
+use mjconform::contract::spec::Contract;
+use mjconform::http::exchange::{Exchange, SentRequest};
 use serde_json::Value;
 
 struct Subject {

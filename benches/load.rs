@@ -19,7 +19,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Failed, Measurement, Trial};
-use mjconform::harness::{self, Mode};
+use mjconform::commands::harness::{self, Mode};
 use mjconform::provider::{self, ProviderConfig, RunningProvider};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 

@@ -27,10 +27,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use mjconform::cli::parse_run_args;
-use mjconform::client::RequestSpec;
-use mjconform::context::RunContext;
-use mjconform::fuzz::{Domain, Fuzzer, PropertyOutcome};
+use mjconform::families::fuzz::{Domain, Fuzzer, PropertyOutcome};
+use mjconform::http::client::RequestSpec;
+use mjconform::run::cli::parse_run_args;
+use mjconform::run::context::RunContext;
 
 /// One side's figures for one round.
 #[derive(Debug, Clone, Copy)]

@@ -18,8 +18,8 @@ mod ratio;
 use std::sync::LazyLock;
 
 use jsonschema::{Draft, Validator};
-use mjconform::spec::Contract;
-use mjconform::validate::SchemaValidator;
+use mjconform::contract::spec::Contract;
+use mjconform::contract::validate::SchemaValidator;
 use serde_json::Value;
 
 struct Subject {

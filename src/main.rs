@@ -7,11 +7,11 @@ use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
-use mjconform::cli::{self, Invocation};
+use mjconform::commands::harness::{self, Mode};
 use mjconform::errors::UsageError;
-use mjconform::harness::{self, Mode};
+use mjconform::message::failure::shell_quote;
 use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
-use mjconform::report::shell_quote;
+use mjconform::run::cli::{self, Invocation};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -63,19 +63,19 @@ enum Command {
         /// The least time the advancing task spends in each stage of its life
         /// (NOT_START, SUBMITTED, four IN_PROGRESS steps, SUCCESS).
         #[arg(long, value_name = "DURATION", default_value = "500ms",
-              value_parser = mjconform::cli::parse_duration)]
+              value_parser = mjconform::run::cli::parse_duration)]
         advance_step: Duration,
         /// Answer as this family of real servers does (see `mjconform dialects`).
         #[arg(long, env = "MJ_DIALECT", value_name = "NAME",
-              value_parser = mjconform::dialect::parse_name)]
-        dialect: Option<&'static mjconform::dialect::Dialect>,
+              value_parser = mjconform::contract::dialect::parse_name)]
+        dialect: Option<&'static mjconform::contract::dialect::Dialect>,
     },
     /// List the dialects: the contracts real server families keep, one line each.
     Dialects,
     /// Run the suite against every target of a TOML file (servers, or embedded mocks) at
     /// once, and write a targets × checks matrix (Markdown, HTML, JSON) beside each
     /// target's own reports; see docs/matrix.md.
-    Matrix(mjconform::matrix::MatrixArgs),
+    Matrix(mjconform::commands::matrix::MatrixArgs),
     /// Send the planned requests once and rank the doc and every dialect by how the answers
     /// fit; takes the target options of `check` (see `mjconform identify --help`).
     #[command(disable_help_flag = true)]
@@ -182,14 +182,14 @@ fn main() -> ExitCode {
             serve_mock(addr, mock)
         }
         Command::Dialects => {
-            print!("{}", mjconform::dialect::listing());
+            print!("{}", mjconform::contract::dialect::listing());
             ExitCode::SUCCESS
         }
-        Command::Matrix(args) => mjconform::matrix::run(args),
+        Command::Matrix(args) => mjconform::commands::matrix::run(args),
         Command::Identify { args } => {
             let mut full = vec!["mjconform identify".to_owned()];
             full.extend(args);
-            mjconform::identify::run(full)
+            mjconform::commands::identify::run(full)
         }
     }
 }
@@ -226,7 +226,7 @@ struct Mock {
     api_key: Option<String>,
     faults: Vec<Fault>,
     advance_step: Duration,
-    dialect: Option<&'static mjconform::dialect::Dialect>,
+    dialect: Option<&'static mjconform::contract::dialect::Dialect>,
 }
 
 /// How long open connections get to finish once a signal arrived.

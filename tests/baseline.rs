@@ -247,7 +247,7 @@ fn malformed_baselines_are_bad_input() -> Result<(), Failed> {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let trials = vec![
         Trial::test("baseline::the_whole_loop", the_whole_loop),
         Trial::test(

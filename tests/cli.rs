@@ -32,7 +32,7 @@ fn mistake(name: &'static str, args: &[&str], words: &[&str]) -> Mistake {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let files = SpecFiles::write();
     let refused = refused_url();
     let mut mistakes = vec![

@@ -5,8 +5,8 @@
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    mjconform::harness::run(
+    mjconform::commands::harness::run(
         std::env::args().collect(),
-        mjconform::harness::Mode::CargoTest,
+        mjconform::commands::harness::Mode::CargoTest,
     )
 }

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
-use mjconform::dialect::{Dialect, DIALECTS};
+use mjconform::contract::dialect::{Dialect, DIALECTS};
 use mjconform::provider::{self, ProviderConfig};
 
 /// The advancing task's stage length, and how often the watch polls it.
@@ -201,7 +201,7 @@ fn expectations() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 }
 
 fn main() -> ExitCode {
-    let mut arguments = mjconform::harness::test_arguments();
+    let mut arguments = mjconform::commands::harness::test_arguments();
     arguments.test_threads.get_or_insert(4);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

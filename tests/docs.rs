@@ -452,7 +452,7 @@ fn not_run(
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scratch_root = std::env::temp_dir().join(format!("mjconform-docs-{}", std::process::id()));
     let bin_dir = scratch_root.join("bin");

@@ -17,13 +17,13 @@ use std::sync::{Arc, OnceLock};
 
 use fuzz_server::{Fault, Reads, Server, CRASH, KEY};
 use libtest_mimic::{Failed, Trial};
-use mjconform::cli::{parse_run_args, DEFAULT_SEED};
-use mjconform::context::RunContext;
-use mjconform::fuzz::credentials::{CredentialInput, Token};
-use mjconform::fuzz::ids::IdInput;
-use mjconform::fuzz::{
+use mjconform::families::fuzz::credentials::{CredentialInput, Token};
+use mjconform::families::fuzz::ids::IdInput;
+use mjconform::families::fuzz::{
     Domain, Fuzzer, Input, Property, PropertyFailure, PropertyOutcome, SHRINK_REQUESTS_PER_RUN,
 };
+use mjconform::run::cli::{parse_run_args, DEFAULT_SEED};
+use mjconform::run::context::RunContext;
 
 /// Seeds every conforming server must pass under, the default among them.
 const SEEDS: [u64; 5] = [DEFAULT_SEED, 1, 7, 4242, u64::MAX];
@@ -335,7 +335,7 @@ fn a_crash_on_long_credentials_is_caught_at_the_threshold() -> Result<(), Failed
     let fuzzer = fuzzer(Some(&server), &[], &failures);
     let failure = expect_broken(&fuzzer, Domain::Credentials, Property::NotAServerError)?;
     let credential = minimal_credential(&failure)?;
-    let sent = credential.headers(&mjconform::auth::KeyPlacement::Bearer, KEY);
+    let sent = credential.headers(&mjconform::http::auth::KeyPlacement::Bearer, KEY);
     check(sent.len() == 1 && sent[0].1.len() == 301, || {
         format!(
             "minimal credential {credential:?} from {:?}",
@@ -352,7 +352,7 @@ fn a_crash_on_non_ascii_credentials_is_caught() -> Result<(), Failed> {
         let fuzzer = fuzzer(Some(&server), &["--seed", &seed.to_string()], &failures);
         let failure = expect_broken(&fuzzer, Domain::Credentials, Property::NotAServerError)?;
         let credential = minimal_credential(&failure)?;
-        let value = &credential.headers(&mjconform::auth::KeyPlacement::Bearer, KEY)[0].1;
+        let value = &credential.headers(&mjconform::http::auth::KeyPlacement::Bearer, KEY)[0].1;
         let non_ascii = value.chars().filter(|c| !c.is_ascii()).count();
         check(non_ascii == 1 && value.chars().count() <= 9, || {
             format!("seed {seed}: minimal credential {credential:?}")
@@ -625,7 +625,7 @@ fn a_failure_replays_with_the_printed_command() -> Result<(), Failed> {
         || format!("exit {:?}: {refusal}", unkeyed.status),
     )?;
     let saved = dir
-        .join(mjconform::fuzz::FAILURES_DIR)
+        .join(mjconform::families::fuzz::FAILURES_DIR)
         .join(
             server
                 .url
@@ -669,7 +669,7 @@ fn listing_sends_nothing_and_zero_cases_turn_fuzzing_off() -> Result<(), Failed>
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     // A simulated crash unwinds out of a server handler on purpose; keep its panic quiet.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {

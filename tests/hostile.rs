@@ -20,10 +20,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::{Failed, Trial};
-use mjconform::client::{ClientLimits, RequestSpec, TargetClient, TRUNCATED_BODY_KEPT};
+use mjconform::commands::harness::{self, Mode};
 use mjconform::errors::RequestError;
-use mjconform::exchange::Exchange;
-use mjconform::harness::{self, Mode};
+use mjconform::http::client::{ClientLimits, RequestSpec, TargetClient, TRUNCATED_BODY_KEPT};
+use mjconform::http::exchange::Exchange;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
 use url::Url;

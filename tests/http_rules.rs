@@ -308,7 +308,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -18,8 +18,8 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use libtest_mimic::{Failed, Trial};
-use mjconform::dialect::Dialect;
-use mjconform::harness;
+use mjconform::commands::harness;
+use mjconform::contract::dialect::Dialect;
 use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};

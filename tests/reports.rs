@@ -17,15 +17,15 @@ use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
 use mjconform::checks::Finding;
-use mjconform::client::ClientLimits;
-use mjconform::exchange::{Exchange, SentRequest};
-use mjconform::harness;
-use mjconform::outcome::{
+use mjconform::commands::harness;
+use mjconform::http::client::ClientLimits;
+use mjconform::http::exchange::{Exchange, SentRequest};
+use mjconform::message::redact::Redactor;
+use mjconform::reports::{self, Format, Report};
+use mjconform::run::outcome::{
     count, ExchangeRecord, Family, FindingRecord, RunFacts, RunTotals, TrialRecord, TrialStatus,
     REPORT_SCHEMA_VERSION,
 };
-use mjconform::redact::Redactor;
-use mjconform::reports::{self, Format, Report};
 use serde_json::Value;
 
 /// A key distinctive enough that finding it (or a long piece of it) in a report is a leak.

@@ -332,7 +332,7 @@ fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let _ = std::io::stdout().flush();
     let trials = vec![
         Trial::test("run::json_output_is_json_alone", json_output_is_json_alone),

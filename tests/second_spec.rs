@@ -11,11 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
 use libtest_mimic::{Failed, Trial};
+use mjconform::contract::spec::DEFAULT_SPEC;
 use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
-use mjconform::spec::DEFAULT_SPEC;
 
 fn main() -> ExitCode {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let trials = vec![
         Trial::test(
             "a_spec_documenting_400_for_unknown_ids_accepts_them",

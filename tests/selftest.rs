@@ -44,7 +44,7 @@ const SKIPPED_FAMILIES: &[&str] = &["snapshot::"];
 const DEFAULT_PARALLEL_RUNS: usize = 4;
 
 fn main() -> ExitCode {
-    let mut arguments = mjconform::harness::test_arguments();
+    let mut arguments = mjconform::commands::harness::test_arguments();
     arguments.test_threads.get_or_insert(DEFAULT_PARALLEL_RUNS);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -348,7 +348,7 @@ fn every_check_can_fail() -> Result<(), Failed> {
         .iter()
         .map(|check| format!("{}::", check.name()))
         .collect();
-    families.push(format!("{}::", mjconform::lifecycle::FAMILY));
+    families.push(format!("{}::", mjconform::families::lifecycle::FAMILY));
     let uncaught: Vec<&String> = families
         .iter()
         .filter(|family| !caught.contains(*family))

@@ -16,7 +16,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use libtest_mimic::{Failed, Trial};
-use mjconform::auth::wrong_key_like;
+use mjconform::http::auth::wrong_key_like;
 use mjconform::provider::{self, seeded_tasks, ProviderConfig, ProviderState};
 use serde_json::{json, Value};
 use tokio::sync::oneshot;
@@ -26,7 +26,7 @@ const NOW_MS: i64 = 1_747_133_323_000;
 const HOUR_MS: i64 = 3_600_000;
 
 fn main() {
-    let arguments = mjconform::harness::test_arguments();
+    let arguments = mjconform::commands::harness::test_arguments();
     let trials = vec![
         Trial::test(
             "a_changed_field_fails_exactly_its_snapshot",

@@ -7,7 +7,7 @@
 //! refused cannot be among those allowed.
 
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub fn check(exchange: &Exchange) -> Vec<Finding> {
     if exchange.status != 405 {
@@ -75,7 +75,7 @@ pub(crate) fn is_token(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     fn refused(allow: &[&str]) -> Exchange {
         let mut exchange = answer(405, None, "");

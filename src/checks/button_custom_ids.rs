@@ -3,7 +3,7 @@
 //! `/mj/submit/action` to press the button: a duplicate makes two buttons do the same thing,
 //! and an id that is not Midjourney's cannot be pressed at all.
 //!
-//! The pattern is [`crate::rules::CUSTOM_ID`]. Buttons that are not an array, buttons that are
+//! The pattern is [`crate::contract::rules::CUSTOM_ID`]. Buttons that are not an array, buttons that are
 //! not objects and ids that are not strings are the schema check's findings.
 
 use std::collections::HashMap;
@@ -12,8 +12,8 @@ use serde_json::Value;
 
 use super::task_view::TaskView;
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
-use crate::rules::CUSTOM_ID;
+use crate::contract::rules::CUSTOM_ID;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     let Some(task) = TaskView::of(exchange) else {
@@ -64,7 +64,7 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     fn findings(body: &str) -> Vec<String> {
         check(&answer(200, Some("application/json"), body))

@@ -2,8 +2,8 @@
 //! documents no content for a status (the doc's 401/403/404), any content type is allowed.
 
 use super::Finding;
-use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::contract::spec::FetchOperation;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(response) = operation.documented(exchange.status) else {
@@ -39,8 +39,8 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn json_with_parameters_passes() {

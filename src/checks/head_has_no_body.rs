@@ -4,11 +4,11 @@
 //! §6.3 has every client read none, whatever `Content-Length` says (which may, and should,
 //! be the length GET would send). Bytes after the header block are therefore read as the
 //! start of the next answer on the connection: a desynchronised stream. A library client
-//! never shows them, so the HEAD probe is read off the socket ([`crate::wire`]); on an
+//! never shows them, so the HEAD probe is read off the socket ([`crate::http::wire`]); on an
 //! `https://` target it cannot be, and this check then has nothing to judge.
 
 use super::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub fn check(exchange: &Exchange) -> Vec<Finding> {
     let sent = exchange
@@ -31,8 +31,8 @@ pub fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::exchange::WireFacts;
+    use crate::http::exchange::fixtures::answer;
+    use crate::http::exchange::WireFacts;
 
     #[test]
     fn bytes_after_the_head_fail() {

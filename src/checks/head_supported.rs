@@ -9,7 +9,7 @@
 //! told to (ASP.NET Core's `MapGet`, gin) fail here; `docs/http-rules.md` says so.
 
 use super::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub fn check(exchange: &Exchange) -> Vec<Finding> {
     let status = exchange.status;
@@ -30,7 +30,7 @@ pub fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn refusing_head_fails_and_anything_else_is_left_to_get() {

@@ -8,7 +8,7 @@
 //! - no `Content-Length` or `Transfer-Encoding` on a 1xx or 204 (RFC 9110 §8.6, RFC 9112
 //!   §6.1), and no content on a 204 or 304 (RFC 9110 §15.3.5, §15.4.5);
 //! - `Content-Length` is one decimal number (RFC 9110 §8.6);
-//! - and, read off the socket ([`crate::wire`], the `framing` and `head` probes on an
+//! - and, read off the socket ([`crate::http::wire`], the `framing` and `head` probes on an
 //!   `http://` target), the body is as long as `Content-Length` says, nothing follows the
 //!   message before the close, and a chunked body is well formed (RFC 9112 §6.3, §7.1);
 //!
@@ -21,8 +21,8 @@
 //! Bytes after the header block of an answer to HEAD are `head_has_no_body`'s finding.
 
 use super::{Finding, Probe};
-use crate::exchange::Exchange;
-use crate::wire::{content_length, ContentLength};
+use crate::http::exchange::Exchange;
+use crate::http::wire::{content_length, ContentLength};
 
 pub fn check(probe: &Probe, exchange: &Exchange) -> Vec<Finding> {
     let status = exchange.status;
@@ -140,8 +140,8 @@ pub fn check(probe: &Probe, exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::exchange::WireFacts;
+    use crate::http::exchange::fixtures::answer;
+    use crate::http::exchange::WireFacts;
 
     fn with(status: u16, headers: &[(&str, &str)], body: &str) -> Exchange {
         let mut exchange = answer(status, Some("application/json"), body);

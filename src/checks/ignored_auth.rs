@@ -10,8 +10,8 @@
 use super::task_id_matches::asked_id;
 use super::task_identity::{documented_statuses, find_task};
 use super::{excerpt, Finding, Probe};
-use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::contract::spec::FetchOperation;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(
     operation: &FetchOperation,
@@ -110,8 +110,8 @@ fn task_in_body(operation: &FetchOperation, exchange: &Exchange) -> Option<Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn missing_credential_must_get_401() {
@@ -200,7 +200,7 @@ mod tests {
 
     #[test]
     fn a_spec_documenting_only_403_expects_403_for_a_missing_credential() {
-        let spec = crate::spec::DEFAULT_SPEC.replace(
+        let spec = crate::contract::spec::DEFAULT_SPEC.replace(
             "        \"401\":\n          description: Unauthorized\n",
             "",
         );

@@ -6,7 +6,7 @@
 //! without the waits `--rate` and 429s impose before sending.
 
 use super::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub fn check(exchange: &Exchange) -> Vec<Finding> {
     let Some(limit) = exchange.time_limit else {
@@ -27,7 +27,7 @@ pub fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
     use std::time::Duration;
 
     #[test]

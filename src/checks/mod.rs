@@ -6,7 +6,7 @@
 //! reads the other's reports.
 //!
 //! The semantic checks (`task_id_matches` .. `button_custom_ids`) judge what the schema cannot
-//! express, with their rules declared in [`crate::rules`]. They read only 2xx answers to
+//! express, with their rules declared in [`crate::contract::rules`]. They read only 2xx answers to
 //! [`Probe::KnownTask`] whose body is a JSON object, through [`task_view`], which leaves
 //! every type problem to `response_schema_conformance`, so one fault is reported once.
 
@@ -35,9 +35,9 @@ mod max_response_time;
 mod unsupported_method;
 mod www_authenticate_on_401;
 
-use crate::client::Method;
-use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::contract::spec::FetchOperation;
+use crate::http::client::Method;
+use crate::http::exchange::Exchange;
 
 /// What a request was meant to probe; decides which checks apply and what they expect.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -405,32 +405,12 @@ impl std::fmt::Display for Check {
     }
 }
 
-/// A short, single-line view of a JSON value or body for findings. Only the shown part is
-/// read, so an excerpt of a body at the 8 MiB cap costs `max_chars`, not a copy of the body.
-pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {
-    let mut shown: String = text
-        .chars()
-        .take(max_chars)
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    if text.chars().nth(max_chars).is_some() {
-        shown.push('…');
-    }
-    shown
-}
+/// Findings quote values through the one excerpt helper of the HTTP layer.
+pub(crate) use crate::http::exchange::excerpt;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn excerpts_are_short_and_single_line() {
-        assert_eq!(excerpt("a\nb", 10), "a b");
-        assert_eq!(excerpt("abcdef", 6), "abcdef");
-        assert_eq!(excerpt("abcdefg", 6), "abcdef…");
-        assert_eq!(excerpt("🦊🦊🦊", 2), "🦊🦊…");
-        assert_eq!(excerpt("", 3), "");
-    }
 
     #[test]
     fn semantic_checks_apply_to_known_tasks_only() {
@@ -463,7 +443,7 @@ mod tests {
         let new_api_queued = r#"{"id":"1747132423020537","status":"NOT_START","progress":"","submitTime":1747132423020,"startTime":0,"finishTime":0,"imageUrl":"","failReason":""}"#;
         let java_queued = r#"{"id":"1747132423020537","status":"SUBMITTED","progress":"0%","submitTime":1747132423020,"startTime":1747132424482,"finishTime":null,"imageUrl":null,"failReason":null}"#;
         let node_running = r#"{"id":"1747132423020537","status":"IN_PROGRESS","progress":"45%","submitTime":1747132423020,"startTime":1747132424482,"imageUrl":"https://cdn.example/preview.png"}"#;
-        let operation = crate::spec::Contract::embedded().fetch;
+        let operation = crate::contract::spec::Contract::embedded().fetch;
         for body in [
             new_api,
             java,
@@ -473,7 +453,7 @@ mod tests {
             node_running,
         ] {
             let mut exchange =
-                crate::exchange::fixtures::answer(200, Some("application/json"), body);
+                crate::http::exchange::fixtures::answer(200, Some("application/json"), body);
             exchange.request.raw_path = "/mj/task/1747132423020537/fetch".into();
             for check in Check::ALL.into_iter().filter(|c| c.reads_task_body()) {
                 assert_eq!(

@@ -2,7 +2,7 @@
 //! documents a crash.
 
 use super::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     if exchange.is_server_error() {
@@ -16,7 +16,7 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn fails_on_5xx_only() {

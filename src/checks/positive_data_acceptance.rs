@@ -3,7 +3,7 @@
 //! check green: 404 and 401 are documented statuses.
 
 use super::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     if (200..300).contains(&exchange.status) {
@@ -26,7 +26,7 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn only_2xx_passes() {

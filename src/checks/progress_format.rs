@@ -2,14 +2,14 @@
 //! `string`, so `"45"`, `"0.45"`, `"150%"` pass it, and clients that strip the `%` and parse a
 //! number (to draw a progress bar) break or overflow.
 //!
-//! The pattern is [`crate::rules::PROGRESS`]. An empty string is an unset progress (some
+//! The pattern is [`crate::contract::rules::PROGRESS`]. An empty string is an unset progress (some
 //! servers send `""` on failure), and a progress of the wrong type is the schema check's
 //! finding.
 
 use super::task_view::{Slot, TaskView};
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
-use crate::rules::PROGRESS;
+use crate::contract::rules::PROGRESS;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     let Some(task) = TaskView::of(exchange) else {
@@ -33,7 +33,7 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     fn findings(body: &str) -> Vec<Finding> {
         check(&answer(200, Some("application/json"), body))

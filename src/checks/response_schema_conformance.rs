@@ -5,9 +5,9 @@
 use serde_json::Value;
 
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
-use crate::rules::UnsetMarker;
-use crate::spec::{FetchOperation, FieldKind, UnsetConvention};
+use crate::contract::rules::UnsetMarker;
+use crate::contract::spec::{FetchOperation, FieldKind, UnsetConvention};
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(response) = operation.documented(exchange.status) else {
@@ -100,8 +100,8 @@ const UNSET_RULE: &str = "x-mjconform-unset";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     fn findings(body: &str) -> Vec<Finding> {
         check(
@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn unset_markers_outside_the_convention_are_findings() {
-        let spec = crate::spec::DEFAULT_SPEC.replace(
+        let spec = crate::contract::spec::DEFAULT_SPEC.replace(
             "    Task:\n      type: object\n",
             "    Task:\n      type: object\n      x-mjconform-unset: [null, absent]\n",
         );
@@ -164,5 +164,38 @@ mod tests {
     fn statuses_without_a_schema_are_not_checked() {
         let exchange = answer(404, Some("text/plain"), "nope");
         assert!(check(&Contract::embedded().fetch, &exchange).is_empty());
+    }
+
+    #[test]
+    fn the_fixtures_keep_their_family_contract() {
+        let validate = |name: &str, body: &str| {
+            let contract = crate::contract::dialect::Dialect::find(name)
+                .unwrap()
+                .contract();
+            let exchange =
+                crate::http::exchange::fixtures::answer(200, Some("application/json"), body);
+            crate::checks::Check::ResponseSchemaConformance.run(
+                &contract.fetch,
+                &crate::checks::Probe::KnownTask,
+                &exchange,
+            )
+        };
+        let new_api = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/real-world/new-api-provider-doc-success.json"
+        ));
+        let original = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/real-world/original-proxy-doc-success.json"
+        ));
+        assert_eq!(validate("new-api", new_api), crate::checks::Verdict::Pass);
+        assert_eq!(
+            validate("java-original", original),
+            crate::checks::Verdict::Pass
+        );
+        assert_ne!(
+            validate("java-original", new_api),
+            crate::checks::Verdict::Pass
+        );
     }
 }

@@ -2,8 +2,8 @@
 //! against that list, and anything else (a redirect, a 204, a 400) falls through it.
 
 use super::Finding;
-use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::contract::spec::FetchOperation;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     if operation.is_documented(exchange.status) {
@@ -29,8 +29,8 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn documented_codes_pass_and_others_fail() {

@@ -8,20 +8,20 @@
 //! branch on: the spec's [`TaskIdentity`] (the harness decision) demands one, and the finding
 //! lists the statuses the spec documents.
 //!
-//! The rules are [`crate::rules::STATUS_RULES`]. An undocumented status is the schema check's
+//! The rules are [`crate::contract::rules::STATUS_RULES`]. An undocumented status is the schema check's
 //! finding and no rule applies to it; a field of the wrong type counts as present (the schema
 //! check reports its type); a malformed `progress` is `progress_format`'s finding.
 //!
-//! [`TaskIdentity`]: crate::spec::TaskIdentity
+//! [`TaskIdentity`]: crate::contract::spec::TaskIdentity
 
 use serde_json::Value;
 
 use super::task_identity::{documented_statuses, documents_status_value, envelope_hint};
 use super::task_view::{Slot, TaskView};
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
-use crate::rules::{status_rule, PROGRESS};
-use crate::spec::FetchOperation;
+use crate::contract::rules::{status_rule, PROGRESS};
+use crate::contract::spec::FetchOperation;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(task) = TaskView::of(exchange) else {
@@ -166,8 +166,8 @@ fn no_status(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     fn findings(body: &str) -> Vec<String> {
         check(
@@ -344,7 +344,7 @@ mod tests {
 
     #[test]
     fn a_spec_that_lists_the_empty_status_accepts_it() {
-        let spec = crate::spec::DEFAULT_SPEC.replace(
+        let spec = crate::contract::spec::DEFAULT_SPEC.replace(
             "enum: [NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS]",
             "enum: [\"\", NOT_START, SUBMITTED, IN_PROGRESS, FAILURE, SUCCESS]",
         );

@@ -10,15 +10,15 @@
 //! mismatch. An id of another type (a number) is the schema check's finding, and is compared
 //! by its digits, so a numeric id is not reported twice.
 //!
-//! [`TaskIdentity`]: crate::spec::TaskIdentity
+//! [`TaskIdentity`]: crate::contract::spec::TaskIdentity
 
 use serde_json::Value;
 
 use super::task_identity::{documented_statuses, envelope_hint, is_the_id};
 use super::task_view::TaskView;
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::contract::spec::FetchOperation;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(task) = TaskView::of(exchange) else {
@@ -126,8 +126,8 @@ fn percent_decode(segment: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     fn findings(path: &str, body: &str) -> Vec<Finding> {
         let mut exchange = answer(200, Some("application/json"), body);

@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::spec::{FetchOperation, TaskIdentity};
+use crate::contract::spec::{FetchOperation, TaskIdentity};
 
 /// How deep [`find_task`] looks: the body, an envelope's field, and one more level (an envelope
 /// holding a list, `{"data":[task]}`). Deeper nesting is not a task a client would find.
@@ -171,7 +171,7 @@ pub(crate) fn envelope_hint(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
     use serde_json::json;
 
     fn statuses() -> Vec<String> {

@@ -2,12 +2,12 @@
 //!
 //! The schema check owns the types: a field of the wrong type is its finding. Semantics read
 //! each field as one of four states, so no rule reports a type problem a second time, and the
-//! unset values real servers send (`0`, `""`, `null`, see [`crate::rules`]) count as unset.
+//! unset values real servers send (`0`, `""`, `null`, see [`crate::contract::rules`]) count as unset.
 
 use serde_json::{Map, Value};
 
-use crate::exchange::Exchange;
-use crate::rules::{UNSET_STRING, UNSET_TIME};
+use crate::contract::rules::{UNSET_STRING, UNSET_TIME};
+use crate::http::exchange::Exchange;
 
 /// One field of a task body, read for semantics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -113,7 +113,7 @@ impl TaskView {
 
     /// Whether a field a rule names is set; strings and times each read by their own type.
     pub fn field(&self, name: &str) -> Slot<()> {
-        if crate::rules::TIME_FIELDS.contains(&name) {
+        if crate::contract::rules::TIME_FIELDS.contains(&name) {
             self.time(name).map(|_| ())
         } else {
             self.string(name).map(|_| ())
@@ -135,7 +135,7 @@ impl<T> Slot<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
     use serde_json::json;
 
     fn view(body: Value) -> TaskView {

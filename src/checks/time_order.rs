@@ -9,8 +9,8 @@
 use super::task_view::TaskView;
 use super::time_plausibility;
 use super::Finding;
-use crate::exchange::Exchange;
-use crate::rules::TIME_FIELDS;
+use crate::contract::rules::TIME_FIELDS;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     check_with(exchange, time_plausibility::plausible)
@@ -50,7 +50,7 @@ pub(super) fn check_with(exchange: &Exchange, plausible: impl Fn(i64) -> bool) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     fn findings(body: &str) -> Vec<Finding> {
         check_with(&answer(200, Some("application/json"), body), |time| {

@@ -2,15 +2,15 @@
 //! `int64`, so a server sending epoch seconds (`1747132423`) or microseconds passes it, and
 //! every client then shows dates in January 1970 or in the year 57000.
 //!
-//! The window is [`crate::rules::EPOCH_MS_WINDOW`]; `0` is an unset time (see the unset
-//! markers in [`crate::rules`]) and not judged, nor is a time of the wrong type (the schema check's finding).
+//! The window is [`crate::contract::rules::EPOCH_MS_WINDOW`]; `0` is an unset time (see the unset
+//! markers in [`crate::contract::rules`]) and not judged, nor is a time of the wrong type (the schema check's finding).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::task_view::{Slot, TaskView};
 use super::Finding;
-use crate::exchange::Exchange;
-use crate::rules::{EPOCH_MS_WINDOW, TIME_FIELDS, TIME_UNIT_GUESSES};
+use crate::contract::rules::{EPOCH_MS_WINDOW, TIME_FIELDS, TIME_UNIT_GUESSES};
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
     check_at(exchange, now_ms())
@@ -90,7 +90,7 @@ pub(crate) fn date(ms: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     const NOW: i64 = 1_747_133_323_000;
 

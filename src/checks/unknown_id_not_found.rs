@@ -4,8 +4,8 @@
 //! task" for "task without data".
 
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
-use crate::spec::FetchOperation;
+use crate::contract::spec::FetchOperation;
+use crate::http::exchange::Exchange;
 
 pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Finding> {
     let Some(expected) = operation.not_found_status() else {
@@ -42,8 +42,8 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     #[test]
     fn only_404_passes() {
@@ -59,7 +59,7 @@ mod tests {
     #[test]
     fn the_extension_states_status_and_body() {
         let mut operation = Contract::embedded().fetch;
-        operation.unknown_id = Some(crate::spec::UnknownIdAnswer {
+        operation.unknown_id = Some(crate::contract::spec::UnknownIdAnswer {
             status: 200,
             body: Some("null".into()),
         });

@@ -10,7 +10,7 @@
 //! its (absent) body, a 5xx broke on it.
 
 use super::Finding;
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 /// Statuses that refuse a method: 405 and 501 by the RFC, 404 as the common leniency.
 const REFUSALS: [u16; 3] = [405, 501, 404];
@@ -41,7 +41,7 @@ pub fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     fn with_method(status: u16, method: &str) -> Exchange {
         let mut exchange = answer(status, Some("application/json"), "{}");

@@ -9,7 +9,7 @@
 
 use super::allow_on_405::is_token;
 use super::{excerpt, Finding};
-use crate::exchange::Exchange;
+use crate::http::exchange::Exchange;
 
 pub fn check(exchange: &Exchange) -> Vec<Finding> {
     if exchange.status != 401 {
@@ -49,7 +49,7 @@ pub fn check(exchange: &Exchange) -> Vec<Finding> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::exchange::fixtures::answer;
+    use crate::http::exchange::fixtures::answer;
 
     fn unauthorized(challenges: &[&str]) -> Exchange {
         let mut exchange = answer(401, Some("application/json"), "{}");

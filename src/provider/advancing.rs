@@ -247,8 +247,8 @@ impl AdvancingTask {
 mod tests {
     use super::*;
     use crate::checks::{Check, Probe, Verdict};
-    use crate::exchange::fixtures::answer;
-    use crate::spec::Contract;
+    use crate::contract::spec::Contract;
+    use crate::http::exchange::fixtures::answer;
 
     const NOW_MS: i64 = 1_747_133_323_000;
     const STEP: Duration = Duration::from_millis(100);

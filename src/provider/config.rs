@@ -32,7 +32,7 @@ pub struct ProviderConfig {
     /// the reference behaviour.
     pub faults: Vec<Fault>,
     /// Answer as this family does (`mjconform mock --dialect NAME`); `None` keeps the doc.
-    pub dialect: Option<&'static crate::dialect::Dialect>,
+    pub dialect: Option<&'static crate::contract::dialect::Dialect>,
 }
 
 impl ProviderConfig {

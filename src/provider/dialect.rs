@@ -11,10 +11,10 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::auth::{bearer_token, Credentials, Verdict};
-use crate::auth::KeyPlacement;
-use crate::dialect::Dialect;
-use crate::rules::{UnsetMarker, ALL_UNSET_MARKERS};
-use crate::spec::{FetchOperation, UnknownIdAnswer};
+use crate::contract::dialect::Dialect;
+use crate::contract::rules::{UnsetMarker, ALL_UNSET_MARKERS};
+use crate::contract::spec::{FetchOperation, UnknownIdAnswer};
+use crate::http::auth::KeyPlacement;
 
 /// The answers that differ from the reference provider's, derived from one dialect document.
 #[derive(Debug, Clone)]

@@ -24,7 +24,7 @@ use axum::response::Response;
 use serde_json::{json, Map, Value};
 
 use super::reply;
-use crate::rules::TIME_FIELDS;
+use crate::contract::rules::TIME_FIELDS;
 
 /// One deviation from the contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

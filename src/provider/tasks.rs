@@ -601,8 +601,8 @@ mod tests {
     #[test]
     fn every_task_passes_every_check() {
         use crate::checks::{Check, Probe, Verdict};
-        use crate::exchange::fixtures::answer;
-        let contract = crate::spec::Contract::embedded();
+        use crate::http::exchange::fixtures::answer;
+        let contract = crate::contract::spec::Contract::embedded();
         let now = crate::provider::ProviderConfig::with_random_key().resolve_now_ms();
         for task in seeded_tasks(now) {
             let mut exchange = answer(200, Some("application/json"), &task.to_string());

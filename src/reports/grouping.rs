@@ -1,7 +1,7 @@
 //! The trials arranged the way the Markdown table and the HTML grid show them: by family,
 //! then by check, with each family's cases as columns.
 
-use crate::outcome::{Family, TrialRecord, TrialStatus};
+use crate::run::outcome::{Family, TrialRecord, TrialStatus};
 
 /// One family's trials: its checks as rows and its cases as columns.
 pub struct FamilyGroup<'a> {

@@ -21,7 +21,7 @@ use super::grouping::{by_family, family_title, severity, CheckGroup, FamilyGroup
 use super::json_span;
 use super::text::{fact_pairs, finding_line, summary};
 use super::Report;
-use crate::outcome::{
+use crate::run::outcome::{
     ExchangeRecord, FindingRecord, TrialRecord, TrialStatus, RECORD_BODY_EXCERPT,
 };
 
@@ -734,7 +734,9 @@ mod tests {
         let names = ["a::b", "a--b", "x y"];
         let trials: Vec<TrialRecord> = names
             .iter()
-            .map(|name| TrialRecord::passed(*name, crate::outcome::Family::Check, "a", "b", ""))
+            .map(|name| {
+                TrialRecord::passed(*name, crate::run::outcome::Family::Check, "a", "b", "")
+            })
             .collect();
         let anchors = anchors(trials.iter().map(|trial| trial.name.as_str()));
         assert_eq!(anchors["a::b"], "t-a--b");

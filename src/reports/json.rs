@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::Report;
 use crate::errors::ReportError;
-use crate::outcome::{RunFacts, RunTotals, TrialRecord, REPORT_SCHEMA_VERSION};
+use crate::run::outcome::{RunFacts, RunTotals, TrialRecord, REPORT_SCHEMA_VERSION};
 
 /// The document, field for field what the schema describes.
 #[derive(Serialize)]

@@ -18,7 +18,7 @@ use super::grouping::{by_family, family_title};
 use super::text::{fact_pairs, failure_text, finding_line, summary};
 use super::Report;
 use crate::errors::ReportError;
-use crate::outcome::{TrialRecord, TrialStatus};
+use crate::run::outcome::{TrialRecord, TrialStatus};
 
 pub fn render(report: &Report) -> Result<String, ReportError> {
     let mut junit = quick_junit::Report::new("mjconform");

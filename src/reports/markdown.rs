@@ -11,7 +11,7 @@ use super::escape::{code_block, html, markdown_inline};
 use super::grouping::by_family;
 use super::text::{finding_line, summary};
 use super::Report;
-use crate::outcome::{TrialRecord, TrialStatus};
+use crate::run::outcome::{TrialRecord, TrialStatus};
 
 /// Failures shown with their details; more are listed by name.
 const MAX_DETAILED: usize = 50;

@@ -1,4 +1,4 @@
-//! Reports for CI: the run's outcome ([`crate::outcome`]) written as JUnit XML, one JSON
+//! Reports for CI: the run's outcome ([`crate::run::outcome`]) written as JUnit XML, one JSON
 //! document, a Markdown summary and a one-page HTML report card.
 //!
 //! Every writer reads the one model and nothing else: no writer re-derives anything from
@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use crate::errors::ReportError;
-use crate::outcome::{RunFacts, RunTotals, TrialRecord, TrialStatus};
+use crate::run::outcome::{RunFacts, RunTotals, TrialRecord, TrialStatus};
 
 /// A report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -118,7 +118,7 @@ pub fn parse_formats(value: &str) -> Result<Vec<Format>, String> {
 pub struct Report<'a> {
     pub facts: &'a RunFacts,
     pub totals: &'a RunTotals,
-    /// In name order, as [`crate::outcome::Recorder::trials`] gives them.
+    /// In name order, as [`crate::run::outcome::Recorder::trials`] gives them.
     pub trials: &'a [TrialRecord],
 }
 

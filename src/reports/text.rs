@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::Report;
-use crate::outcome::{FindingRecord, TrialRecord};
+use crate::run::outcome::{FindingRecord, TrialRecord};
 
 /// One finding on one line, with its machine-readable parts after the message.
 pub fn finding_line(finding: &FindingRecord) -> String {

@@ -1,0 +1,9 @@
+//! The commands: `check` (the [`harness`] that gathers every family's trials, runs them,
+//! records their outcome and writes the reports), `identify`, `matrix`, and the command
+//! line that dispatches to them and to `mock`.
+//!
+//! The top layer: it may import every other one.
+
+pub mod harness;
+pub mod identify;
+pub mod matrix;

@@ -1,0 +1,137 @@
+//! The suite's own trial family: one `<check>::<case>` trial per check and planned case it
+//! applies to, each judging the case's one shared answer.
+//!
+//! Some checks need an answer to an authenticated request. When there is no credential, or
+//! the target refused the credential on every request, their trials say they could not run
+//! (with the fix) instead of blaming the server for a 401 the run itself caused.
+
+use std::sync::Arc;
+
+use crate::checks::{Check, Finding, Probe, Verdict};
+use crate::message::failure;
+use crate::run::context::{Case, RunContext};
+use crate::run::outcome::{Conclusion, ExchangeRecord, Failure, Family};
+use crate::run::trial::PlannedTrial;
+
+/// One trial per check and case it applies to.
+pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
+    let mut trials = Vec::new();
+    for check in Check::ALL {
+        for case in &context.cases {
+            if !check.applies_to(&case.probe) {
+                continue;
+            }
+            let context = Arc::clone(context);
+            let case_for_body = Arc::clone(case);
+            trials.push(PlannedTrial::new(
+                Family::Check,
+                check.name(),
+                case.name.clone(),
+                check.purpose(),
+                move |_| run_check(&context, &case_for_body, check),
+            ));
+        }
+    }
+    trials
+}
+
+/// Whether the check judges what an authenticated request got (and so cannot run when the
+/// run's own credential was refused). The generic checks and HTTP's own rules judge any
+/// answer, a 401 included.
+fn needs_authenticated_answer(check: Check, probe: &Probe) -> bool {
+    matches!(probe, Probe::KnownTask | Probe::UnknownTask)
+        && (check.reads_task_body()
+            || matches!(
+                check,
+                Check::PositiveDataAcceptance | Check::UnknownIdNotFound
+            ))
+}
+
+/// Why the run cannot judge `check` on `case`, when it cannot: the request was refused
+/// because of the run's own credential, not the server's deviation.
+fn cannot_judge(context: &RunContext, case: &Case, check: Check, status: u16) -> Option<String> {
+    if !needs_authenticated_answer(check, &case.probe) || !matches!(status, 401 | 403) {
+        return None;
+    }
+    context.credential_problem().map(|problem| {
+        format!("judge an authenticated answer: the request got {status}; {problem}")
+    })
+}
+
+fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Conclusion {
+    let limits = context.client.limits();
+    let exchange = match context.answer(case) {
+        Ok(exchange) => exchange,
+        Err(err) => {
+            let request = context.sent_request(case);
+            return Conclusion::Errored {
+                reason: context.redactor.redact(&err.to_string()),
+                exchange: Some(ExchangeRecord::of_request(
+                    &request,
+                    limits,
+                    &context.redactor,
+                )),
+                message: failure::run_error(
+                    check,
+                    &request,
+                    &err.to_string(),
+                    limits,
+                    &context.redactor,
+                ),
+            };
+        }
+    };
+    if let Some(reason) = cannot_judge(context, case, check, exchange.status) {
+        return Conclusion::Errored {
+            exchange: Some(ExchangeRecord::of(exchange, limits, &context.redactor)),
+            message: failure::run_error(
+                check,
+                &exchange.request,
+                &reason,
+                limits,
+                &context.redactor,
+            ),
+            reason,
+        };
+    }
+    if check.reads_task_body() && !(200..300).contains(&exchange.status) {
+        return Conclusion::Ignored(format!(
+            "no task to judge: the answer is {} (positive_data_acceptance reports it)",
+            exchange.status
+        ));
+    }
+    match check.run(&context.contract.fetch, &case.probe, exchange) {
+        Verdict::Pass => Conclusion::Passed,
+        Verdict::Fail(findings) => Conclusion::Failed(Failure {
+            findings,
+            exchange: Some(ExchangeRecord::of(exchange, limits, &context.redactor)),
+            diff: None,
+            render: render_failure(context, case, check),
+        }),
+    }
+}
+
+/// The failure message, rendered once the baseline has split the findings. It reads the
+/// case's cached answer again rather than holding a copy of a body that may be megabytes.
+fn render_failure(
+    context: &Arc<RunContext>,
+    case: &Arc<Case>,
+    check: Check,
+) -> crate::run::outcome::Render {
+    let context = Arc::clone(context);
+    let case = Arc::clone(case);
+    Box::new(move |findings: &[Finding], known: &[(Finding, String)]| {
+        let Ok(exchange) = context.answer(&case) else {
+            return String::new();
+        };
+        let mut message = failure::contract_failure(
+            check,
+            exchange,
+            findings,
+            context.client.limits(),
+            &context.redactor,
+        );
+        message.push_str(&failure::known_deviations(known, &context.redactor));
+        message
+    })
+}

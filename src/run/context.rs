@@ -1,0 +1,605 @@
+//! Everything a run shares: the contract, the target (or the embedded provider), the one
+//! HTTP client and tokio runtime, the redactor, and the planned requests with their
+//! answers. Each request is made at most once and its answer shared by every check that
+//! reads it, so adding a check never adds traffic to a paid provider.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, OnceLock};
+
+use url::Url;
+
+use crate::checks::Probe;
+use crate::contract::spec::Contract;
+use crate::errors::{RequestError, UsageError};
+use crate::http::auth::{wrong_key_like, ApiKey, KeyPlacement};
+use crate::http::client::{
+    encode_path_segment, ClientLimits, Method, Reader, RequestSpec, TargetClient,
+    TRUNCATED_BODY_KEPT,
+};
+use crate::http::exchange::Exchange;
+use crate::http::politeness::{Politeness, PolitenessConfig};
+use crate::message::redact::Redactor;
+use crate::provider::{self, ProviderConfig, RunningProvider};
+use crate::run::cli::RunArgs;
+use crate::run::shared_answers::SharedAnswers;
+
+/// Where the run's requests go.
+#[derive(Debug, Clone)]
+pub struct Target {
+    pub base_url: Url,
+    /// True when the embedded reference provider is the target.
+    pub embedded: bool,
+}
+
+/// One planned request and, once made, its answer.
+#[derive(Debug)]
+pub struct Case {
+    /// The case part of trial names: `task_<id>`, `unknown_id`, `missing_credential`, ...
+    pub name: String,
+    pub probe: Probe,
+    /// The task id the request asks for (unencoded).
+    pub task_id: String,
+    pub request: RequestSpec,
+    answer: OnceLock<Result<Exchange, RequestError>>,
+}
+
+/// The shared state of one run.
+pub struct RunContext {
+    /// The options the run was started with, for trial families that read their own.
+    pub args: RunArgs,
+    pub runtime: tokio::runtime::Runtime,
+    pub contract: Contract,
+    pub client: TargetClient,
+    pub redactor: Redactor,
+    pub target: Target,
+    pub placement: KeyPlacement,
+    pub key: Option<ApiKey>,
+    pub task_ids: Vec<String>,
+    pub cases: Vec<Arc<Case>>,
+    /// Concurrency, rate, 429 retries, the stall breaker and the request count: every
+    /// request of the run goes through it in [`RunContext::send_async`].
+    pub politeness: Politeness,
+    /// Under cargo-nextest, the answers this run's processes share (see
+    /// [`crate::run::shared_answers`]).
+    shared: OnceLock<SharedAnswers>,
+    /// Kept alive for the run; dropping it stops the embedded provider.
+    _provider: Option<RunningProvider>,
+}
+
+impl std::fmt::Debug for RunContext {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RunContext")
+            .field("target", &self.target.base_url.as_str())
+            .field("cases", &self.cases.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks a target URL: absolute, http or https, with a host.
+pub fn parse_target_url(raw: &str) -> Result<Url, UsageError> {
+    let invalid = |reason: &str| UsageError::TargetUrl {
+        url: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
+    if url.scheme() != "http" && url.scheme() != "https" {
+        return Err(invalid(&format!(
+            "scheme `{}` is not http or https",
+            url.scheme()
+        )));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("it has no host"));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(invalid("give the base URL without a query or fragment"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(invalid(
+            "credentials in the URL would be sent in clear; use --api-key",
+        ));
+    }
+    Ok(url)
+}
+
+/// An id that cannot exist, shaped like the given ones: all zeros for numeric ids (real
+/// ids are timestamp-based), a clearly synthetic string otherwise.
+pub fn unknown_id_like(task_ids: &[String]) -> String {
+    match task_ids.first() {
+        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
+            "0".repeat(id.len())
+        }
+        _ => "mjconform-no-such-task-0000000000".to_owned(),
+    }
+}
+
+/// What every known task's case name starts with.
+pub const TASK_CASE_PREFIX: &str = "task_";
+
+/// The case name for a task id, `task_<id>`: only characters that read well in a trial
+/// name. Pass the id through the run's redactor first, so a key given as an id stays out.
+pub fn task_case_name(id: &str) -> String {
+    let mut cleaned: String = id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(48)
+        .collect();
+    if cleaned.is_empty() {
+        cleaned.push('_');
+    }
+    format!("{TASK_CASE_PREFIX}{cleaned}")
+}
+
+/// [`task_case_name`], made unique among the cases planned so far.
+fn case_name_for(id: &str, taken: &[Arc<Case>]) -> String {
+    let base = task_case_name(id);
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.iter().any(|case| case.name == name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    name
+}
+
+impl RunContext {
+    /// Loads the contract, starts the runtime (and the embedded provider when there is no
+    /// target), and plans the requests. Every error here is a usage error (exit 2).
+    pub fn prepare(args: &RunArgs) -> Result<Arc<RunContext>, UsageError> {
+        let contract = args.contract()?;
+        if args.task_ids.iter().any(|id| id.trim().is_empty()) {
+            return Err(UsageError::TaskId("a task id is empty".to_owned()));
+        }
+        if args
+            .unknown_id
+            .as_ref()
+            .is_some_and(|id| id.trim().is_empty())
+        {
+            return Err(UsageError::TaskId("the unknown id is empty".to_owned()));
+        }
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("mjconform-io")
+            .enable_all()
+            .build()
+            .map_err(UsageError::Runtime)?;
+        let (target, key, task_ids, placement, provider): (
+            Target,
+            Option<ApiKey>,
+            Vec<String>,
+            KeyPlacement,
+            Option<RunningProvider>,
+        ) = match &args.target_url {
+            Some(raw) => {
+                let base_url = parse_target_url(raw)?;
+                let target = Target {
+                    base_url,
+                    embedded: false,
+                };
+                let key = args
+                    .api_key
+                    .clone()
+                    .filter(|key| !key.is_empty())
+                    .map(ApiKey::new);
+                (
+                    target,
+                    key,
+                    args.task_ids.clone(),
+                    args.placement_for(&contract),
+                    None,
+                )
+            }
+            None => {
+                let mut config = ProviderConfig::with_random_key();
+                if let Some(key) = args.api_key.clone().filter(|key| !key.is_empty()) {
+                    config.api_key = key;
+                }
+                // With a dialect, the embedded provider is that family's mock.
+                config.dialect = args.dialect;
+                let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+                let running = runtime
+                    .block_on(provider::start(config, addr))
+                    .map_err(UsageError::Provider)?;
+                let task_ids = if args.task_ids.is_empty() {
+                    running.task_ids.clone()
+                } else {
+                    args.task_ids.clone()
+                };
+                let target = Target {
+                    base_url: running.base_url.clone(),
+                    embedded: true,
+                };
+                let key = Some(ApiKey::new(running.api_key.clone()));
+                // The reference provider reads the key where the doc puts it; a dialect's
+                // mock where its document does.
+                let placement = match args.dialect {
+                    Some(dialect) => args.placement_for(&dialect.contract()),
+                    None => KeyPlacement::Bearer,
+                };
+                (target, key, task_ids, placement, Some(running))
+            }
+        };
+        let limits = ClientLimits {
+            timeout: args.timeout,
+            connect_timeout: args.connect_timeout,
+            max_body_bytes: args.max_body,
+            max_response_time: args.max_response_time,
+        };
+        let client = TargetClient::new(target.base_url.clone(), limits)
+            .map_err(|err| UsageError::Provider(std::io::Error::other(err.to_string())))?;
+        let mut secrets: Vec<String> = key.iter().map(|key| key.expose().to_owned()).collect();
+        if let Some(running) = &provider {
+            secrets.extend(running.disabled_key.clone());
+        }
+        let redactor = Redactor::new(&secrets);
+        let unknown_id = args
+            .unknown_id
+            .clone()
+            .unwrap_or_else(|| unknown_id_like(&task_ids));
+        let mut context = RunContext {
+            args: args.clone(),
+            runtime,
+            contract,
+            client,
+            redactor,
+            target,
+            placement,
+            key,
+            task_ids,
+            cases: Vec::new(),
+            politeness: Politeness::new(PolitenessConfig {
+                rate: args.rate,
+                concurrency: args.concurrency as usize,
+                max_retry_after: args.max_retry_after,
+                timeout: args.timeout,
+            }),
+            shared: OnceLock::new(),
+            _provider: provider,
+        };
+        context.cases = context.plan(&unknown_id);
+        Ok(Arc::new(context))
+    }
+
+    /// Under cargo-nextest, shares answers with the run's other processes (the conformance
+    /// suite's test binary calls this; a run of one process has nothing to share). Against
+    /// the embedded provider there is nothing to share either: each process starts its own.
+    pub fn share_answers_under_nextest(&self) {
+        if self.target.embedded {
+            return;
+        }
+        // Everything that decides what the planned requests are and how they are judged
+        // scopes the shared answers; the credential itself is part of each request's key.
+        let args = &self.args;
+        let scope = format!(
+            "{}|{}|{}|{}|{}|{}",
+            self.target.base_url,
+            self.contract.digest,
+            self.task_ids.join(","),
+            args.seed,
+            args.fuzz_cases,
+            args.max_body
+        );
+        if let Some(shared) =
+            SharedAnswers::for_nextest(&scope, args.timeout * 2 + args.connect_timeout)
+        {
+            let _ = self.shared.set(shared);
+        }
+    }
+
+    /// The credential header for the run's key, if there is a key.
+    pub fn credential(&self) -> Vec<(String, String)> {
+        self.key
+            .iter()
+            .map(|key| self.placement.credential(key.expose()))
+            .collect()
+    }
+
+    /// The embedded reference provider, when it is the target (for its advancing task).
+    pub fn provider(&self) -> Option<&RunningProvider> {
+        self._provider.as_ref()
+    }
+
+    /// The raw path that asks for `id`.
+    pub fn path_for(&self, id: &str) -> String {
+        self.contract.fetch.path_for(&encode_path_segment(id))
+    }
+
+    fn plan(&self, unknown_id: &str) -> Vec<Arc<Case>> {
+        let mut cases: Vec<Arc<Case>> = Vec::new();
+        let add = |cases: &mut Vec<Arc<Case>>, name: String, probe, id: &str, headers| {
+            cases.push(Arc::new(Case {
+                name,
+                probe,
+                task_id: id.to_owned(),
+                request: RequestSpec::get(self.path_for(id), headers),
+                answer: OnceLock::new(),
+            }));
+        };
+        for id in &self.task_ids {
+            // A key given as a task id (by mistake, or to test) must not reach trial names.
+            let name = case_name_for(&self.redactor.redact(id), &cases);
+            add(&mut cases, name, Probe::KnownTask, id, self.credential());
+        }
+        add(
+            &mut cases,
+            "unknown_id".to_owned(),
+            Probe::UnknownTask,
+            unknown_id,
+            self.credential(),
+        );
+        // Auth probes ask for a task that exists, so a server that ignores the credential
+        // gives itself away by returning the task.
+        let auth_id = self
+            .task_ids
+            .first()
+            .map(String::as_str)
+            .unwrap_or(unknown_id);
+        add(
+            &mut cases,
+            "missing_credential".to_owned(),
+            Probe::MissingCredential,
+            auth_id,
+            Vec::new(),
+        );
+        let wrong = wrong_key_like(
+            self.key
+                .as_ref()
+                .map(ApiKey::expose)
+                .unwrap_or("mjconform-key"),
+        );
+        add(
+            &mut cases,
+            "wrong_key".to_owned(),
+            Probe::WrongKey,
+            auth_id,
+            vec![self.placement.credential(&wrong)],
+        );
+        self.plan_http_rules(&mut cases, auth_id, unknown_id);
+        cases
+    }
+
+    /// The probes of HTTP's own rules (`docs/http-rules.md`): each sent once, with the run's
+    /// credential and no body, to the fetch path only. POST goes to the task the auth probes
+    /// ask for (the method a server most often binds by mistake next to GET, and on a path
+    /// that only reads, one whose handler reads too); PUT, PATCH and DELETE go to the id that
+    /// cannot exist, so even a server that did replace, patch or delete on this path would
+    /// find nothing to change. Methods the spec documents on the path are not probed.
+    fn plan_http_rules(&self, cases: &mut Vec<Arc<Case>>, known_id: &str, unknown_id: &str) {
+        let documented = &self.contract.fetch.path_methods;
+        let mut add = |probe: Probe, id: &str, method: Method, reader: Reader| {
+            let mut request = RequestSpec::get(self.path_for(id), self.credential());
+            request.method = method;
+            request.reader = reader;
+            cases.push(Arc::new(Case {
+                name: probe.case_name(),
+                probe,
+                task_id: id.to_owned(),
+                request,
+                answer: OnceLock::new(),
+            }));
+        };
+        for (method, id) in [
+            (Method::Post, known_id),
+            (Method::Put, unknown_id),
+            (Method::Patch, unknown_id),
+            (Method::Delete, unknown_id),
+        ] {
+            if !documented.iter().any(|name| name == method.as_str()) {
+                add(
+                    Probe::UnsupportedMethod(method),
+                    id,
+                    method,
+                    Reader::Library,
+                );
+            }
+        }
+        add(Probe::Head, known_id, Method::Head, Reader::Wire);
+        add(Probe::Options, known_id, Method::Options, Reader::Library);
+        add(Probe::Framing, known_id, Method::Get, Reader::Wire);
+    }
+
+    /// The answer to `case`, requesting it on first use.
+    pub fn answer<'a>(&self, case: &'a Case) -> &'a Result<Exchange, RequestError> {
+        case.answer.get_or_init(|| {
+            let mut answer = self.send_shared(&case.request);
+            // The probes of HTTP's own rules are judged on status, headers and framing, never
+            // on their body: keeping only its start keeps a run's memory where it was when
+            // only the four contract answers were kept whole.
+            if let (false, Ok(exchange)) = (case.probe.is_documented_get(), &mut answer) {
+                if exchange.body.len() > TRUNCATED_BODY_KEPT {
+                    exchange.body.truncate(TRUNCATED_BODY_KEPT);
+                    exchange.body.shrink_to_fit();
+                }
+            }
+            answer
+        })
+    }
+
+    /// [`RunContext::send`], except that under cargo-nextest an answer another process of
+    /// the run already got is read instead of sent again. For requests whose answer does not
+    /// change between processes (the planned cases, the fuzz campaign); never for polls.
+    pub fn send_shared(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
+        match self.shared.get() {
+            Some(shared) => shared.answer(
+                request,
+                self.target.base_url.as_str(),
+                &self.redactor,
+                || self.send(request),
+            ),
+            None => self.send(request),
+        }
+    }
+
+    /// Sends one request now, from a thread outside the runtime (a trial).
+    pub fn send(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
+        self.runtime.block_on(self.send_async(request))
+    }
+
+    /// Sends one request under the run's politeness (`--concurrency`, `--rate`, 429
+    /// retries, the stall breaker), counting each attempt. The one choke point: every
+    /// request of the run goes through here, so the limits hold whoever sends.
+    pub async fn send_async(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
+        self.politeness.send(|| self.client.send(request)).await
+    }
+
+    /// The request of `case` as it is sent, for reports of a case that got no answer.
+    pub fn sent_request(&self, case: &Case) -> crate::http::exchange::SentRequest {
+        crate::http::exchange::SentRequest {
+            method: case.request.method.as_str().to_owned(),
+            url: self.client.url_for(&case.request.raw_path),
+            raw_path: case.request.raw_path.clone(),
+            headers: case.request.headers.clone(),
+        }
+    }
+
+    /// Why answers to authenticated requests cannot be judged, when the run's own
+    /// credential is the reason they were refused: none was given though the spec requires
+    /// one, or the server refused it on every request that carried it (a wrong key, or the
+    /// key in a place this server does not read). `None` when the key was accepted
+    /// somewhere, so a 401 elsewhere is the server's own deviation.
+    pub fn credential_problem(&self) -> Option<String> {
+        if self.key.is_none() {
+            return self.contract.fetch.requires_auth.then(|| {
+                "no credential was given (--api-key or MJ_API_KEY) and the spec requires one; \
+                 give the key to run this check"
+                    .to_owned()
+            });
+        }
+        let refused = |case: &Arc<Case>| matches!(self.answer(case), Ok(exchange) if matches!(exchange.status, 401 | 403));
+        let keyed: Vec<&Arc<Case>> = self
+            .cases
+            .iter()
+            .filter(|case| matches!(case.probe, Probe::KnownTask | Probe::UnknownTask))
+            .collect();
+        (!keyed.is_empty() && keyed.iter().all(|case| refused(case))).then(|| {
+            format!(
+                "the credential was refused on every request that carried it; check the key, \
+                 and where this server reads it (--key-placement {}; real servers read \
+                 `Authorization: Bearer`, a raw `Authorization` or `mj-api-secret`)",
+                self.placement
+            )
+        })
+    }
+
+    /// Requests that went on the wire, 429 retries included.
+    pub fn requests_made(&self) -> usize {
+        self.politeness.requests_sent()
+    }
+
+    /// Answers `cases` (those not answered yet) concurrently, up to `--concurrency` at a
+    /// time, before the trials read them: trials run on libtest's few threads, so left to
+    /// them, requests to a slow target would wait on each other one timeout at a time.
+    pub fn prefetch(&self, cases: &[Arc<Case>]) {
+        let pending: Vec<&Arc<Case>> = cases
+            .iter()
+            .filter(|case| case.answer.get().is_none())
+            .collect();
+        if pending.is_empty() {
+            return;
+        }
+        // One sender thread per permit: each takes the next case until none are left.
+        // (`block_on` from several threads is fine on a multi-thread runtime.)
+        let senders = self.politeness.config().concurrency.clamp(1, pending.len());
+        let queue = std::sync::Mutex::new(pending.into_iter());
+        std::thread::scope(|scope| {
+            for _ in 0..senders {
+                scope.spawn(|| loop {
+                    let next = queue.lock().map(|mut queue| queue.next());
+                    let Ok(Some(case)) = next else { return };
+                    // `answer` sends only if no one answered the case meanwhile.
+                    self.answer(case);
+                });
+            }
+        });
+    }
+
+    /// Fails fast, before any trial, when nothing listens at the target: an unreachable
+    /// target is bad input (exit 2), not a hundred failed trials.
+    pub fn preflight(&self) -> Result<(), UsageError> {
+        let url = &self.target.base_url;
+        let host = url.host_str().unwrap_or_default().to_owned();
+        let port = url.port_or_known_default().unwrap_or(80);
+        let timeout = self.client.limits().connect_timeout;
+        let unreachable = |reason: String| UsageError::Unreachable {
+            url: url.to_string(),
+            reason,
+        };
+        let host = host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        self.runtime.block_on(async {
+            let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+            match tokio::time::timeout(timeout, connect).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(err)) => return Err(unreachable(err.to_string())),
+                Err(_) => {
+                    return Err(unreachable(format!(
+                        "no connection within {} ms",
+                        timeout.as_millis()
+                    )))
+                }
+            }
+            // `https://` in front of a plain-HTTP server would make every trial an ERROR:
+            // one bounded plain-HTTP probe (no credential, never a billed request) tells.
+            if url.scheme() == "https" {
+                if let Some(reason) = crate::http::preflight::probe_tls_mismatch(url, timeout).await
+                {
+                    return Err(unreachable(reason));
+                }
+            }
+            Ok(())
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_urls_are_checked() {
+        assert!(parse_target_url("http://127.0.0.1:8080").is_ok());
+        assert!(parse_target_url("https://relay.example/api/").is_ok());
+        for (bad, why) in [
+            ("not a url", "relative URL"),
+            ("ftp://127.0.0.1/", "scheme `ftp`"),
+            ("http://127.0.0.1/?x=1", "query"),
+            ("http://user:pw@127.0.0.1/", "credentials"),
+            ("file:///etc/passwd", "scheme `file`"),
+        ] {
+            let err = parse_target_url(bad).unwrap_err().to_string();
+            assert!(err.contains(why), "{bad}: {err}");
+            assert!(!err.contains('\n'));
+        }
+    }
+
+    #[test]
+    fn unknown_ids_follow_the_shape_of_known_ones() {
+        assert_eq!(
+            unknown_id_like(&["1747132423020537".into()]),
+            "0000000000000000"
+        );
+        assert!(unknown_id_like(&["abc".into()]).starts_with("mjconform-no-such-task"));
+        assert!(unknown_id_like(&[]).starts_with("mjconform-no-such-task"));
+    }
+
+    #[test]
+    fn case_names_are_clean_and_unique() {
+        let taken = vec![Arc::new(Case {
+            name: "task_a_b".into(),
+            probe: Probe::KnownTask,
+            task_id: "a/b".into(),
+            request: RequestSpec::get("", Vec::new()),
+            answer: OnceLock::new(),
+        })];
+        assert_eq!(case_name_for("a b", &taken), "task_a_b_2");
+        assert_eq!(case_name_for("123", &taken), "task_123");
+    }
+}
