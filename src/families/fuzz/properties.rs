@@ -275,6 +275,12 @@ fn like_baseline(
     }
 }
 
+/// Whether every finding of a breach is one the baseline accepts.
+pub fn breach_is_known(breach: &Breach, is_known: &dyn Fn(&Finding) -> bool) -> bool {
+    let findings = breach.findings();
+    !findings.is_empty() && findings.iter().all(is_known)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

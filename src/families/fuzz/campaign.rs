@@ -1,0 +1,224 @@
+//! Sending the campaign: every generated request once, `--concurrency` at a time, shared
+//! with the suite where the suite asks the same, kept with at most a short excerpt of its
+//! body; and the answers shrinking asks for, within its budgets.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use proptest::strategy::ValueTree;
+
+use crate::checks::{self, Check, Probe};
+use crate::errors::RequestError;
+use crate::http::client::RequestSpec;
+use crate::http::exchange::Exchange;
+use crate::run::context::RunContext;
+
+use super::fuzzer::{Answer, Fuzzer, Record};
+use super::input::{Domain, Input};
+use super::ledger::SHRINK_REQUESTS_PER_PROPERTY;
+
+/// Body bytes a kept answer holds at most (see [`shed`]).
+pub(super) const SHED_BODY_KEPT: usize = crate::http::client::TRUNCATED_BODY_KEPT;
+
+/// Keeps an answer for the run with at most [`SHED_BODY_KEPT`] bytes of its body. Fuzzing
+/// keeps every answer until its trials end, and without this a server answering each probe
+/// with a body just under `--max-body` would cost that body times the number of cases. The
+/// schema check is the one property that reads a whole body, so a longer body is judged by
+/// it now, and the verdict returned for `Fuzzer::schema_verdicts`; only an excerpt is kept
+/// for reports.
+pub(super) fn shed(
+    context: &RunContext,
+    mut answer: Result<Exchange, RequestError>,
+) -> (Answer, Option<checks::Verdict>) {
+    let mut verdict = None;
+    if let Ok(exchange) = &mut answer {
+        if exchange.body.len() > SHED_BODY_KEPT {
+            let schema = Check::ResponseSchemaConformance;
+            verdict = Some(schema.run(&context.contract.fetch, &Probe::KnownTask, exchange));
+            // A copy of the excerpt, and the whole body freed at once: shrinking the
+            // buffer in place would leave a hole a byte short of the next such body
+            // behind each kept excerpt, and resident memory would grow with every probe.
+            // Shrunk in place. (Copying the excerpt out and freeing the buffer measured
+            // worse in `tests/hostile.rs`: +57 MiB against 4 MiB bodies, not +35.)
+            exchange.body.truncate(SHED_BODY_KEPT);
+            exchange.body.shrink_to_fit();
+        }
+    }
+    (Arc::new(answer), verdict)
+}
+
+impl Fuzzer {
+    pub(super) fn slot(&self, request: &RequestSpec) -> Arc<OnceLock<Answer>> {
+        let mut answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        Arc::clone(answers.entry(request.clone()).or_default())
+    }
+
+    pub(super) fn cached(&self, request: &RequestSpec) -> Option<Answer> {
+        // A lookup, not `slot`: asking must not copy the request into the map.
+        let answers = self
+            .answers
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        answers.get(request).and_then(|slot| slot.get().cloned())
+    }
+
+    /// The suite's answer, when the suite plans this very request (no credential on the
+    /// task the credential domain asks for is the suite's `missing_credential`).
+    pub(super) fn suite_answer(&self, request: &RequestSpec) -> Option<Answer> {
+        let case = self
+            .context
+            .cases
+            .iter()
+            .find(|case| case.request == *request)?;
+        Some(Arc::new(self.context.answer(case).clone()))
+    }
+
+    /// Sends one request and keeps its answer for the run, with at most
+    /// [`SHED_BODY_KEPT`] bytes of its body (see [`shed`]).
+    pub(super) fn send_and_keep(&self, request: &RequestSpec) -> Answer {
+        let (answer, verdict) = shed(&self.context, self.context.send_shared(request));
+        if let Some(verdict) = verdict {
+            self.lock_schema_verdicts().insert(request.clone(), verdict);
+        }
+        answer
+    }
+
+    pub(super) fn lock_schema_verdicts(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<RequestSpec, checks::Verdict>> {
+        // A poisoned map still holds whole verdicts: each insert is one call.
+        self.schema_verdicts
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Answers every request not answered yet, each once, `--concurrency` at a time.
+    ///
+    /// One sender thread per permit, each taking the next request and shedding its body
+    /// before it sends another, so at most `--concurrency` whole bodies are held. (Sender
+    /// tasks on the runtime instead held more memory against bodies of several MiB, as
+    /// `benches/load.rs` measures.)
+    pub(super) fn answer_all(&self, requests: &[RequestSpec]) {
+        let mut pending: Vec<&RequestSpec> = Vec::new();
+        let mut seen: HashSet<&RequestSpec> = HashSet::new();
+        for request in requests {
+            if !seen.insert(request) || self.cached(request).is_some() {
+                continue;
+            }
+            if let Some(answer) = self.suite_answer(request) {
+                let _ = self.slot(request).set(answer);
+                self.ledger.shared.fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            pending.push(request);
+        }
+        self.ledger
+            .generated
+            .fetch_add(pending.len(), Ordering::Relaxed);
+        let senders = self
+            .context
+            .politeness
+            .config()
+            .concurrency
+            .clamp(1, pending.len().max(1));
+        let queue = Mutex::new(pending.into_iter());
+        std::thread::scope(|scope| {
+            for _ in 0..senders {
+                scope.spawn(|| loop {
+                    let next = queue.lock().map(|mut queue| queue.next());
+                    let Ok(Some(request)) = next else { return };
+                    let answer = self.send_and_keep(request);
+                    let _ = self.slot(request).set(answer);
+                });
+            }
+        });
+    }
+
+    /// An answer while shrinking: from the cache, or sent if the property's and the run's
+    /// shrink budgets allow (`None` when they do not).
+    pub(super) fn answer_for_shrinking(
+        &self,
+        request: &RequestSpec,
+        sent_here: &mut usize,
+    ) -> Option<Answer> {
+        if let Some(answer) = self.cached(request) {
+            return Some(answer);
+        }
+        if let Some(answer) = self.suite_answer(request) {
+            let _ = self.slot(request).set(Arc::clone(&answer));
+            return Some(answer);
+        }
+        if *sent_here >= SHRINK_REQUESTS_PER_PROPERTY || !self.ledger.reserve_shrink() {
+            return None;
+        }
+        let slot = self.slot(request);
+        let mut sent = false;
+        let answer = Arc::clone(slot.get_or_init(|| {
+            sent = true;
+            self.send_and_keep(request)
+        }));
+        if sent {
+            *sent_here += 1;
+        } else {
+            // Another trial answered it meanwhile; this one sent nothing.
+            self.ledger.release_shrink();
+        }
+        Some(answer)
+    }
+
+    /// The generated cases of `domain` with their answers, sent on first use.
+    pub fn campaign(&self, domain: Domain) -> &[Record] {
+        self.campaigns[domain.index()].get_or_init(|| {
+            let generated: Vec<(usize, &'static str, Input)> = match &self.replay {
+                Some(replay) if replay.0.domain() == domain => {
+                    vec![(0, "replayed case", replay.0.clone())]
+                }
+                Some(_) => Vec::new(),
+                None => (0..self.cases)
+                    .filter_map(|index| {
+                        let (class, tree) = self.tree(domain, index)?;
+                        Some((index, class, tree.current()))
+                    })
+                    .collect(),
+            };
+            let requests: Vec<RequestSpec> = generated
+                .iter()
+                .map(|(_, _, input)| self.request_for(input))
+                .collect();
+            self.answer_all(&requests);
+            generated
+                .into_iter()
+                .zip(requests)
+                .map(|((index, class, input), request)| {
+                    // Answered above; a sender thread that died is made up for here.
+                    let answer = self.cached(&request).unwrap_or_else(|| {
+                        let answer = self.send_and_keep(&request);
+                        let _ = self.slot(&request).set(Arc::clone(&answer));
+                        answer
+                    });
+                    Record {
+                        index,
+                        class,
+                        facts: self.facts(&input, &request),
+                        input,
+                        request,
+                        answer,
+                    }
+                })
+                .collect()
+        })
+    }
+
+    /// The answer to the credential domain's task with the doc's own credential.
+    pub(super) fn baseline(&self) -> Option<&Result<Exchange, RequestError>> {
+        let case = self.context.cases.iter().find(|case| {
+            case.task_id == self.probe_id
+                && matches!(case.probe, Probe::KnownTask | Probe::UnknownTask)
+        })?;
+        Some(self.context.answer(case))
+    }
+}
