@@ -6,4 +6,5 @@
 
 pub mod harness;
 pub mod identify;
+pub mod command_line;
 pub mod matrix;
