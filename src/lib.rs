@@ -1,7 +1,40 @@
-//! mjconform: a contract-testing and conformance harness for the Midjourney-proxy task API.
+//! mjconform: a contract-testing and conformance harness for the Midjourney-proxy task API
+//! (`GET /mj/task/{id}/fetch`).
 //!
-//! The contract is an OpenAPI document (`spec/`); every check derives from it. See
-//! `ARCHITECTURE.md` for the map of modules.
+//! Most people run it as a command (`mjconform check --target-url URL`). As a library it
+//! serves two kinds of tests:
+//!
+//! **A client of the API** starts the reference provider in its own tests: a server that
+//! keeps the contract (or breaks it in one named way, or answers as a real family does),
+//! on a free loopback port, stopped when dropped.
+//!
+//! ```no_run
+//! let provider = mjconform::ReferenceProvider::builder()
+//!     .fault("button-integer-type-style")
+//!     .start()?;
+//! let url = provider.fetch_url(&provider.task_ids()[0]);
+//! let key = provider.api_key();
+//! // … point your client at `url` with `Authorization: Bearer {key}` …
+//! # Ok::<(), mjconform::Error>(())
+//! ```
+//!
+//! **A server of the API** runs the conformance suite against itself and reads the outcome
+//! as data, or makes the suite a `harness = false` test target ([`test_harness_main`]).
+//!
+//! ```no_run
+//! let outcome = mjconform::Conformance::against("http://127.0.0.1:8080/")
+//!     .api_key("sk-…")
+//!     .task_id("1320098173412546")
+//!     .run()?;
+//! for trial in outcome.failures() {
+//!     eprintln!("{}: {:?}", trial.name, trial.findings);
+//! }
+//! assert!(outcome.kept_the_contract());
+//! # Ok::<(), mjconform::Error>(())
+//! ```
+//!
+//! Everything else in the crate is its own business: `ARCHITECTURE.md` maps it, and
+//! `docs/library.md` shows both uses end to end.
 
 #![warn(missing_docs)]
 // Items only the test tree reaches are dead to a plain build; being removed item by item.
@@ -29,6 +62,12 @@ layer!(run);
 layer!(families);
 layer!(reports);
 layer!(commands);
+mod library;
+
+pub use library::error::Error;
+pub use library::outcome::{Finding, Outcome, Status, Trial};
+pub use library::provider::{dialect_names, fault_names, ProviderBuilder, ReferenceProvider};
+pub use library::suite::{test_harness_main, Conformance};
 
 /// The `mjconform` command line (`check`, `mock`, `identify`, `matrix`, `dialects`), as the
 /// binary runs it: reads `std::env::args`, returns the process's exit code.

@@ -66,9 +66,21 @@ pub fn run(args: Vec<String>, mode: Mode) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     match Run::prepare(&ours, theirs, mode) {
-        Ok(run) => run.execute(),
+        Ok(run) => run.execute().0,
         Err(err) => usage_exit(&err),
     }
+}
+
+/// The record a finished run leaves: every trial's outcome and the run's totals (none for a
+/// `--list` run, which runs nothing).
+pub type Recorded = Option<(Vec<TrialRecord>, RunTotals)>;
+
+/// Runs the suite with `args` (the program name first) as [`run`] does, printing the same
+/// lines and writing the same reports, and returns the record beside the exit code, for
+/// callers that read the outcome as data (the library surface).
+pub fn run_recorded(args: Vec<String>, mode: Mode) -> Result<(ExitCode, Recorded), UsageError> {
+    let (ours, theirs) = split_args(args);
+    Ok(Run::prepare(&ours, theirs, mode)?.execute())
 }
 
 /// Prints a one-line usage error and returns exit code 2.
@@ -137,7 +149,7 @@ impl Run {
         })
     }
 
-    fn execute(self) -> ExitCode {
+    fn execute(self) -> (ExitCode, Recorded) {
         let context = &self.context;
         let mut planned = crate::families::suite::trials(context);
         planned.extend(crate::families::fuzz::trials(context));
@@ -149,11 +161,12 @@ impl Run {
             .map(|trial| self.libtest_trial(trial))
             .collect();
         if self.arguments.list {
-            return to_exit(
+            let exit = to_exit(
                 libtest_mimic::run(&self.arguments, trials),
                 self.mode,
                 false,
             );
+            return (exit, None);
         }
         self.print_header(&trials);
         self.stop_on_interrupt();
@@ -190,7 +203,7 @@ impl Run {
             eprintln!("error: failed to {err}");
             exit = ExitCode::from(EXIT_USAGE);
         }
-        exit
+        (exit, Some((records, totals)))
     }
 
     fn arguments_strict(&self) -> bool {
