@@ -37,8 +37,9 @@
 //! `docs/library.md` shows both uses end to end.
 
 #![warn(missing_docs)]
-// Items only the test tree reaches are dead to a plain build; being removed item by item.
-#![cfg_attr(not(feature = "internals"), allow(dead_code, unused_imports))]
+// The layers' folders re-export what this repository's tests and benches reach; a plain
+// build (no `internals` feature) has no use for those re-exports.
+#![cfg_attr(not(feature = "internals"), allow(unused_imports))]
 
 /// Declares a layer: crate-private, except to this repository's own tests and benches
 /// (the `internals` feature, which only its dev-dependency on itself turns on).

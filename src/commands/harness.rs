@@ -681,6 +681,8 @@ fn selected_cases(
         .collect()
 }
 
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 /// libtest-mimic arguments for a test binary that is not the conformance suite: cargo
 /// forwards `cargo test -- --target-url ...` to every test binary, so each one drops the
 /// run options before libtest parses the rest. Given a target, such a binary (it tests

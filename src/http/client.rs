@@ -56,6 +56,8 @@ impl TargetClient {
         Ok(TargetClient { http, base, limits })
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn base(&self) -> &Url {
         &self.base
     }

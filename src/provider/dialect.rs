@@ -19,6 +19,8 @@ use crate::http::auth::KeyPlacement;
 /// The answers that differ from the reference provider's, derived from one dialect document.
 #[derive(Debug, Clone)]
 pub struct DialectMock {
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     name: &'static str,
     placements: Vec<KeyPlacement>,
     unknown_id: Option<UnknownIdAnswer>,
@@ -108,10 +110,14 @@ impl DialectMock {
         }
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn name(&self) -> &'static str {
         self.name
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// Where clients put the key, in the document's order.
     pub fn placements(&self) -> &[KeyPlacement] {
         &self.placements

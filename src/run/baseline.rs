@@ -281,10 +281,14 @@ impl Baseline {
             .collect()
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

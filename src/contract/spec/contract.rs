@@ -30,6 +30,8 @@ pub struct FetchOperation {
     pub path_template: String,
     /// The name of the template's single parameter, e.g. `id`.
     pub id_param: String,
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub operation_id: Option<String>,
     /// The documented responses, in spec order.
     pub responses: Vec<ResponseContract>,
@@ -194,6 +196,8 @@ impl fmt::Display for StatusPattern {
 #[derive(Debug, Clone)]
 pub struct ResponseContract {
     pub status: StatusPattern,
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub description: String,
     /// The documented bodies by media type; empty when the response documents no content, in
     /// which case any body (or none) is acceptable.
@@ -279,6 +283,8 @@ pub enum FieldKind {
 }
 
 impl UnsetConvention {
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// The convention of a field; a field the schema does not document follows the body's.
     pub fn markers_of(&self, name: &str) -> &[UnsetMarker] {
         self.fields
@@ -287,6 +293,8 @@ impl UnsetConvention {
             .map_or(&self.markers, |field| &field.markers)
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// Whether `marker` is how this body marks `name` unset.
     pub fn allows(&self, name: &str, marker: UnsetMarker) -> bool {
         self.markers_of(name).contains(&marker)

@@ -40,6 +40,8 @@ const VERBATIM: &[&str] = &[
     "description",
 ];
 
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 /// Converts one OpenAPI 3.0 schema (which may be a bare `$ref`) into a self-contained JSON Schema
 /// 2020-12 document: the converted schema at the root, every component schema under `$defs`.
 ///

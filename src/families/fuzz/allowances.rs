@@ -38,6 +38,8 @@ pub struct Allowance {
     pub skips: &'static [Property],
     /// An id that does not exist may get any 3xx or 4xx instead of the documented 404.
     pub not_found_may_be_any_3xx_or_4xx: bool,
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub why: &'static str,
 }
 

@@ -26,6 +26,8 @@ pub struct Counts {
 /// What one property trial concluded.
 #[derive(Debug)]
 pub enum PropertyOutcome {
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     Passed(Counts),
     /// Nothing the property applies to was generated (or another domain is replayed).
     NothingToCheck(String),
@@ -76,6 +78,8 @@ impl Fuzzer {
         )
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// Checks `property` on every generated request of `domain`, shrinking the first
     /// failure.
     pub fn check(&self, domain: Domain, property: Property) -> PropertyOutcome {

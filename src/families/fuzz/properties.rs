@@ -105,6 +105,8 @@ pub enum Judgement {
 }
 
 impl Judgement {
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn is_failure(&self) -> bool {
         matches!(self, Judgement::Fail(_))
     }
@@ -117,6 +119,8 @@ pub fn is_dropped(err: &RequestError) -> bool {
     matches!(err, RequestError::Transport(_) | RequestError::Body { .. })
 }
 
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 /// Judges `property` on the answer to a request with `facts`. `baseline` is the answer to
 /// the same task with the doc's own credential, for [`Property::SchemeCaseLikeBearer`].
 pub fn judge(

@@ -27,6 +27,8 @@ use super::{ids, shrink};
 /// included), so a shrink ends even when every step is free.
 pub(super) const MAX_SHRINK_TRIES: usize = 512;
 
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 /// A property the server broke, after shrinking.
 #[derive(Debug)]
 pub struct PropertyFailure {

@@ -84,6 +84,8 @@ pub struct Caught {
 }
 
 impl Caught {
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// The trial names this entry expects to fail.
     pub fn trials(&self) -> impl Iterator<Item = String> + '_ {
         self.cases
@@ -653,6 +655,8 @@ impl Fault {
 }
 
 impl Fault {
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// The run options a harness run needs to see this fault at all: a response-time limit
     /// is the user's to set, so a slow answer fails only under one.
     pub fn run_flags(self) -> &'static [&'static str] {
