@@ -149,6 +149,10 @@ fn judge(
             ))
         }
         Some(ended) if ended.interrupted => Some(format!("interrupted; {partial}")),
+        // Ctrl-C reaches the child too: it wrote its reports and exited 130.
+        Some(ended) if ended.exit_code == Some(130) => {
+            Some(format!("interrupted (Ctrl-C); {partial}"))
+        }
         Some(ended) if ended.exit_code == Some(2) => Some(
             ended
                 .error_line()
