@@ -106,7 +106,8 @@ mod tests {
             .map(|n| known(&format!("task_{n:02}"), "/progress", "type", "ints"))
             .collect();
         trials.extend((0..45).map(|n| known(&format!("u_{n:02}"), "/label", "required", "no label")));
-        trials[0].known.push(trials[0].known[0].clone());
+        let again = trials[0].known[0].clone();
+        trials[0].known.push(again);
         let groups = groups(&trials);
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].counts(), "46 known deviations in 45 trials");
