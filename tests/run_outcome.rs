@@ -271,10 +271,21 @@ fn a_stalled_target_still_gets_its_reports() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The connections waiting in a stalled server's queue: every connection a run opened to it
+/// (the server never accepted one, so the kernel kept them all).
+fn connections_received(listener: &std::net::TcpListener) -> Result<usize, Failed> {
+    listener.set_nonblocking(true)?;
+    let mut received = 0;
+    while listener.accept().is_ok() {
+        received += 1;
+    }
+    Ok(received)
+}
+
 fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
     let dir = scratch("interrupted");
     let reports = dir.join("reports");
-    let (_listener, url) = stalled_server()?;
+    let (listener, url) = stalled_server()?;
     let mut child = reporting(&url, "1", &reports, "all", &["--timeout", "30s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -327,6 +338,36 @@ fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
             .as_str()
             .is_some_and(|why| why.contains("interrupted")),
         || format!("the report says it was interrupted: {}", json["totals"]),
+    )?;
+    // Every report gives the exit code the process gave, and the requests the server got
+    // (in flight when the run was stopped, so never answered).
+    expect(json["totals"]["exit_code"] == 130, || {
+        format!("report.json: {}", json["totals"])
+    })?;
+    let received = connections_received(&listener)?;
+    expect(
+        received > 1 && json["totals"]["requests_sent"] == received,
+        || {
+            format!(
+                "the server received {received}; report.json: {}",
+                json["totals"]
+            )
+        },
+    )?;
+    let junit = std::fs::read_to_string(reports.join("junit.xml"))?;
+    expect(
+        junit.contains(r#"<property name="exit_code" value="130"/>"#)
+            && !junit.contains(r#"<property name="exit_code" value="1"/>"#),
+        || "junit.xml's exit_code property".into(),
+    )?;
+    let summary = std::fs::read_to_string(reports.join("summary.md"))?;
+    expect(
+        !summary.contains("exit code 1")
+            && summary
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("interrupted")),
+        || format!("summary.md: {}", summary.lines().next().unwrap_or_default()),
     )?;
     Ok(())
 }
