@@ -40,13 +40,13 @@ pub fn render(outcome: &MatrixOutcome) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>mjconform matrix {}: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
          <header id=\"verdict\" class=\"verdict {class}\">\n<h1>{title}</h1>\n<p>{}</p>\n\
-         <p class=\"muted\">{} · started {} · {:.1} s · at most {} targets at once</p>\n",
+         <p class=\"muted\">{} · started {} · {} · at most {} targets at once</p>\n",
         if failed { "FAIL" } else { "PASS" },
         html(&headline(outcome)),
         html(&headline(outcome)),
         html(&outcome.file),
         html(&outcome.started_at),
-        outcome.duration_ms as f64 / 1000.0,
+        crate::reports::duration_text(outcome.duration_ms),
         outcome.concurrency,
     )
     .unwrap();
@@ -95,7 +95,7 @@ fn grid(out: &mut String, outcome: &MatrixOutcome) {
     });
     header_row(out, outcome, "counts", |target| html(&target.counts_line()));
     header_row(out, outcome, "time", |target| {
-        format!("{:.1} s", target.duration_ms as f64 / 1000.0)
+        crate::reports::duration_text(target.duration_ms)
     });
     out.push_str("</thead>\n<tbody>\n");
     for check in &outcome.checks {

@@ -81,7 +81,7 @@ fn targets(out: &mut String, outcome: &MatrixOutcome) {
         };
         writeln!(
             out,
-            "| {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s | {report} |",
+            "| {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {report} |",
             markdown_inline(&target.name),
             verdict_icon(target.verdict),
             markdown_inline(target.verdict.label()),
@@ -92,7 +92,7 @@ fn targets(out: &mut String, outcome: &MatrixOutcome) {
             counts(|c| c.failed),
             counts(|c| c.could_not_run),
             counts(|c| c.requests_sent),
-            target.duration_ms as f64 / 1000.0,
+            crate::reports::duration_text(target.duration_ms),
         )
         .unwrap();
     }

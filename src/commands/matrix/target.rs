@@ -126,7 +126,7 @@ fn blank(target: &Target, endpoint: &Endpoint) -> TargetOutcome {
 }
 
 /// The verdict, reason and cells from how the child ended and what it wrote.
-fn judge(
+pub(super) fn judge(
     outcome: &mut TargetOutcome,
     ended: Option<&Ended>,
     report: Option<Result<ChildReport, String>>,
