@@ -100,6 +100,9 @@ pub enum MatrixError {
         #[source]
         source: std::io::Error,
     },
+    /// A `--from-reports` input is not a readable mjconform report.
+    #[error("read the report `{path}`: {reason}")]
+    Report { path: PathBuf, reason: String },
     #[error("write the matrix {what} to {path}: {source}")]
     Write {
         what: &'static str,

@@ -152,7 +152,15 @@ fn the_whole_loop() -> Result<(), Failed> {
     let strict = check(
         &fixed,
         &dir,
-        &["--baseline", baseline_arg, "--strict-baseline"],
+        &[
+            "--baseline",
+            baseline_arg,
+            "--strict-baseline",
+            "--report",
+            "junit,json",
+            "--report-dir",
+            "strict-reports",
+        ],
     );
     expect(strict.status.code() == Some(1), || {
         format!(
@@ -160,6 +168,23 @@ fn the_whole_loop() -> Result<(), Failed> {
             text(&strict)
         )
     })?;
+    // The reports fail it too: a failing `baseline::stale` testcase, not `failures="0"`.
+    let junit = std::fs::read_to_string(dir.join("strict-reports/junit.xml"))?;
+    let doc = roxmltree::Document::parse(&junit).map_err(|err| err.to_string())?;
+    let stale_case = doc.descendants().find(|node| {
+        node.has_tag_name("testcase") && node.attribute("name") == Some("baseline::stale")
+    });
+    expect(
+        stale_case.is_some_and(|case| case.children().any(|c| c.has_tag_name("failure")))
+            && doc.root_element().attribute("failures") != Some("0"),
+        || format!("junit.xml of a strict-baseline failure:\n{junit}"),
+    )?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("strict-reports/report.json"))?)?;
+    expect(
+        json["totals"]["strict_baseline"] == true && json["totals"]["exit_code"] == 1,
+        || json["totals"].to_string(),
+    )?;
 
     // 5. An expired entry stops matching: the deviation fails again, and the run says why.
     let expired = file.replace(

@@ -451,6 +451,7 @@ fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), F
     command.arg("identify");
     target_args(&mut command, &served);
     let output = output(command)?;
+    let received = served.running.received.connections();
     drop(served);
     let text = stdout(&output);
     let best = if mock == DOC {
@@ -487,9 +488,16 @@ fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), F
             return Err(format!("expected `{said}`\n{text}").into());
         }
     }
-    let total = format!("mjconform identify: {sent} requests sent");
+    // The preflight's connection counts too; the count is what the mock received.
+    let sent = sent + 1;
+    if received != sent {
+        return Err(
+            format!("the mock received {received} connections, expected {sent}\n{text}").into(),
+        );
+    }
+    let total = format!("mjconform identify: {received} requests sent");
     if !text.contains(&total) {
-        return Err(format!("expected `{total}`\n{text}").into());
+        return Err(format!("expected `{total}` (what the mock received)\n{text}").into());
     }
     Ok(())
 }

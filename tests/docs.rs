@@ -11,7 +11,12 @@
 //! - `# not run: REASON`: it is not run (installing, a container, a server mjconform cannot
 //!   stand in for); it is listed as an ignored trial with the reason, and a `mjconform check`
 //!   line among them is still parsed, with `--list` added (no request is sent);
-//! - `# run by .ci/run`: CI runs it; the trial checks that `.ci/run` holds the command.
+//! - `# run by .ci/run`: CI runs it; the trial checks that `.ci/run` holds the command;
+//! - `# prints "TEXT"` (alone or after `exits N;`, repeatable): what the command prints
+//!   (stdout and stderr) must hold TEXT. A number a page states about a command's output
+//!   (requests sent, faults listed) is written as such a mark beside the command that prints
+//!   it, so the page and the program cannot drift apart. Wall-clock numbers are never marked:
+//!   pages give them as "about".
 //!
 //! Substitutions make the documented commands run here, as users would type them:
 //!
@@ -54,6 +59,8 @@ struct Line {
     /// The command as written, continuation lines joined.
     text: String,
     mark: Mark,
+    /// The `prints "TEXT"` marks: what the output must hold.
+    prints: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,10 +145,21 @@ fn blocks(name: &str, text: &str) -> Vec<Block> {
         block.lines.push(Line {
             place: format!("{name}:{pending_start}"),
             mark: mark_of(&text),
+            prints: prints_of(&text),
             text,
         });
     }
     blocks
+}
+
+/// The quoted texts of every `prints "TEXT"` in the line's trailing comment.
+fn prints_of(text: &str) -> Vec<String> {
+    let comment = text.split_once(" # ").map_or("", |(_, comment)| comment);
+    comment
+        .split("prints \"")
+        .skip(1)
+        .filter_map(|rest| rest.split_once('"').map(|(printed, _)| printed.to_owned()))
+        .collect()
 }
 
 fn mark_of(text: &str) -> Mark {
@@ -156,7 +174,7 @@ fn mark_of(text: &str) -> Mark {
         return Mark::Exits(
             code.split_whitespace()
                 .next()
-                .and_then(|code| code.parse().ok())
+                .and_then(|code| code.trim_end_matches([';', ',']).parse().ok())
                 .unwrap_or(-1),
         );
     }
@@ -390,6 +408,20 @@ fn run_block(block: &Block, bin_dir: &Path, scratch: &Path) -> Result<Completion
             )
             .into());
         }
+        let printed = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for expected in &line.prints {
+            if !printed.contains(expected.as_str()) {
+                return Err(format!(
+                    "{}: the document says `{command}` prints \"{expected}\"; it printed:\n{printed}",
+                    line.place
+                )
+                .into());
+            }
+        }
     }
     let _ = std::fs::remove_dir_all(scratch);
     if ran == 0 {
@@ -577,6 +609,14 @@ fn convention_self_test() -> Result<(), Failed> {
     }
     if port_zero("mjconform mock --port 8080 --fault x") != "mjconform mock --port 0 --fault x" {
         return Err("port".into());
+    }
+    let marked = r#"mjconform check --seed 7  # exits 1; prints "12 requests sent" prints "1 new""#;
+    if mark_of(marked) != Mark::Exits(1)
+        || prints_of(marked) != ["12 requests sent", "1 new"]
+        || !prints_of("mjconform check").is_empty()
+        || mark_of(r#"mjconform mock --list-faults  # prints "x""#) != Mark::Exits(0)
+    {
+        return Err(format!("prints marks: {:?}", prints_of(marked)).into());
     }
     Ok(())
 }

@@ -437,6 +437,11 @@ fn requests_stay_within_the_cap_when_everything_fails() -> Result<(), Failed> {
         ledger.line()
     );
     check(broken >= 6, || format!("only {broken} properties broken"))?;
+    // The fuzzer's own count is what the server received.
+    let received = server.received.load(std::sync::atomic::Ordering::SeqCst);
+    check(received == sent, || {
+        format!("the server received {received} requests; {}", ledger.line())
+    })?;
     check(ledger.generated() <= 64, || ledger.line())?;
     check(ledger.shrinking() <= SHRINK_REQUESTS_PER_RUN, || {
         ledger.line()

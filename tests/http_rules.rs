@@ -339,6 +339,17 @@ fn main() -> ExitCode {
 
 /// Serves `behaviour` on 127.0.0.1 until the runtime ends; one request per connection.
 fn serve(runtime: &tokio::runtime::Runtime, behaviour: Behaviour) -> Result<SocketAddr, Failed> {
+    serve_counting(runtime, behaviour).map(|(addr, _)| addr)
+}
+
+/// [`serve`], with the number of connections the server accepted: what a run's "requests
+/// sent" line is compared with (mjconform opens one per request and one for its preflight).
+fn serve_counting(
+    runtime: &tokio::runtime::Runtime,
+    behaviour: Behaviour,
+) -> Result<(SocketAddr, Arc<std::sync::atomic::AtomicUsize>), Failed> {
+    let accepted = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&accepted);
     let listener = runtime
         .block_on(TcpListener::bind("127.0.0.1:0"))
         .map_err(|err| format!("cannot bind: {err}"))?;
@@ -350,6 +361,7 @@ fn serve(runtime: &tokio::runtime::Runtime, behaviour: Behaviour) -> Result<Sock
             let Ok((mut stream, _)) = listener.accept().await else {
                 return;
             };
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let behaviour = Arc::clone(&behaviour);
             tokio::spawn(async move {
                 let mut head = Vec::new();
@@ -388,7 +400,7 @@ fn serve(runtime: &tokio::runtime::Runtime, behaviour: Behaviour) -> Result<Sock
             });
         }
     });
-    Ok(addr)
+    Ok((addr, accepted))
 }
 
 /// `mjconform check` against `addr` with the default options (and `extra`).
@@ -475,9 +487,10 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case) -> Result<(), Failed
 }
 
 /// Without fuzzing, a run against one task id sends exactly the planned requests, each once,
-/// whichever checks read them.
+/// whichever checks read them, and its "requests sent" line is what the server received:
+/// the planned requests and the preflight's connection.
 fn request_count(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
-    let addr = serve(runtime, Arc::new(conforming))?;
+    let (addr, accepted) = serve_counting(runtime, Arc::new(conforming))?;
     let output = check(addr, &["--fuzz-cases", "0"])?;
     // mjconform's own last lines are on stderr.
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -485,9 +498,20 @@ fn request_count(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
         .lines()
         .find(|line| line.contains(" requests sent"))
         .ok_or_else(|| format!("no request count\n{}", evidence(&output)))?;
-    let expected = format!("mjconform: {PLANNED_REQUESTS_FOR_ONE_ID} requests sent;");
+    // Each connection is counted as the server accepts it, before the run's process ends.
+    let received = accepted.load(std::sync::atomic::Ordering::SeqCst);
+    if received != PLANNED_REQUESTS_FOR_ONE_ID + 1 {
+        return Err(format!(
+            "the server received {received} connections, expected {} (the planned requests and the preflight)",
+            PLANNED_REQUESTS_FOR_ONE_ID + 1
+        )
+        .into());
+    }
+    let expected = format!("mjconform: {received} requests sent;");
     if !line.starts_with(&expected) {
-        return Err(format!("expected `{expected}`, got `{line}`").into());
+        return Err(
+            format!("expected `{expected}` (what the server received), got `{line}`").into(),
+        );
     }
     Ok(())
 }

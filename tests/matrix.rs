@@ -56,6 +56,10 @@ fn main() -> ExitCode {
         ),
         trial("bad_files_are_one_line_and_exit_2", bad_files_exit_2),
         trial(
+            "from_reports_builds_the_matrix_of_separate_jobs",
+            from_reports_of_separate_jobs,
+        ),
+        trial(
             "identify_names_the_family_of_a_url_target",
             identify_names_the_family,
         ),
@@ -837,4 +841,106 @@ fn measure_at_once_and_in_turn() -> Result<(), Failed> {
         times[1].as_secs_f64()
     );
     Ok(())
+}
+
+/// One CI job: `mjconform check` for one target, its reports in `jobs/<name>/`.
+fn check_job(dir: &Path, name: &str, url: &str, key: &str) -> Result<Output, Failed> {
+    let mut command = Command::new(BIN);
+    for (variable, _) in std::env::vars_os() {
+        if variable.to_string_lossy().starts_with("MJ_") {
+            command.env_remove(variable);
+        }
+    }
+    command.env_remove("GITHUB_STEP_SUMMARY");
+    let report_dir = format!("jobs/{name}");
+    let output = command
+        .current_dir(dir)
+        .env("MJ_API_KEY", key)
+        .args(["check", "--target-url", url, "--target-name", name])
+        .args(["--task-id", "1747132423020537", "--fuzz-cases", "0"])
+        .args(["--snapshots", "off", "--report", "json,html"])
+        .args(["--report-dir", &report_dir])
+        .output()?;
+    Ok(output)
+}
+
+fn from_reports_of_separate_jobs() -> Result<(), Failed> {
+    let servers = Servers::start();
+    let dir = scratch("from-reports");
+    let passing = check_job(&dir, "reference", &servers.reference, KEYS[0].1)?;
+    ensure(passing.status.code() == Some(0), || stderr(&passing))?;
+    let failing = check_job(&dir, "broken", &servers.fault, KEYS[2].1)?;
+    ensure(failing.status.code() == Some(1), || stderr(&failing))?;
+
+    let output = matrix(&dir, "--from-reports", &["jobs", "--report-dir", "out"]);
+    ensure(output.status.code() == Some(1), || {
+        format!("exit {:?}:\n{}", output.status.code(), stderr(&output))
+    })?;
+    let document = read_json(&dir.join("out").join("matrix.json"))?;
+    ensure(VALIDATOR.is_valid(&document), || {
+        "matrix.json breaks its schema".to_owned()
+    })?;
+    let targets = targets_by_name(&document);
+    ensure(targets.len() == 2, || {
+        format!("targets: {:?}", targets.keys())
+    })?;
+    ensure(targets["reference"]["verdict"] == "pass", || {
+        targets["reference"].to_string()
+    })?;
+    ensure(targets["broken"]["verdict"] == "fail", || {
+        targets["broken"].to_string()
+    })?;
+    // The failing cell links into the job's own report, at the failure, and says what broke.
+    let failing_cells: Vec<&Value> = targets["broken"]["cells"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(_, cell)| cell)
+        .filter(|cell| cell["status"] == "fail")
+        .collect();
+    ensure(!failing_cells.is_empty(), || targets["broken"].to_string())?;
+    for cell in failing_cells {
+        let link = cell["link"]
+            .as_str()
+            .ok_or("a failing cell without a link")?;
+        let (file, anchor) = link.split_once('#').ok_or("a link without an anchor")?;
+        let page = std::fs::read_to_string(dir.join("out").join(file))
+            .map_err(|err| format!("{link}: {err}"))?;
+        ensure(page.contains(&format!("id=\"{anchor}\"")), || {
+            format!("{link}: no such anchor")
+        })?;
+        ensure(cell["summary"].is_string(), || cell.to_string())?;
+    }
+    let markdown = std::fs::read_to_string(dir.join("out").join("matrix.md"))?;
+    ensure(markdown.contains("<sub>"), || {
+        "a failing cell shows no finding".to_owned()
+    })?;
+
+    // A file that is not a report: one line, exit 2, before any matrix is written.
+    std::fs::create_dir_all(dir.join("bad/job"))?;
+    std::fs::write(dir.join("bad/job/report.json"), r#"{"schema_version": 1}"#)?;
+    let output = matrix(
+        &dir,
+        "--from-reports",
+        &["jobs", "bad", "--report-dir", "out-bad"],
+    );
+    let err = stderr(&output);
+    ensure(output.status.code() == Some(2), || err.clone())?;
+    ensure(
+        err.lines().count() == 1
+            && err.contains("not an mjconform report")
+            && err.contains("report.json"),
+        || err.clone(),
+    )?;
+    ensure(!dir.join("out-bad/matrix.json").exists(), || {
+        "a matrix was written from a bad report".to_owned()
+    })?;
+    // A directory with no report in it.
+    std::fs::create_dir_all(dir.join("empty"))?;
+    let output = matrix(&dir, "--from-reports", &["empty"]);
+    let err = stderr(&output);
+    ensure(
+        output.status.code() == Some(2) && err.lines().count() == 1,
+        || err.clone(),
+    )
 }

@@ -75,6 +75,26 @@ fn main() -> ExitCode {
             interrupted_empty_run,
         ),
         trial("a_passing_run_says_pass", passing_run),
+        trial(
+            "a_strict_baseline_failure_is_a_failing_testcase_and_a_wrong_line",
+            strict_baseline_failure,
+        ),
+        trial(
+            "an_interrupted_run_says_exit_code_130_everywhere",
+            interrupted_exit_code,
+        ),
+        trial(
+            "known_deviations_group_per_entry_with_both_numbers",
+            known_grouped,
+        ),
+        trial(
+            "what_is_wrong_lists_the_distinct_rules_broken",
+            what_is_wrong_distinct_rules,
+        ),
+        trial(
+            "html_lays_out_the_body_and_reads_short_durations_in_ms",
+            html_layout_and_durations,
+        ),
         trial("a_write_error_names_format_and_path", write_error),
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
@@ -303,6 +323,7 @@ fn totals(trials: &[TrialRecord], interrupted: Option<&str>) -> RunTotals {
         ignored: count(trials, TrialStatus::Ignored),
         stale_baseline_entries: vec!["status_consistency::task_9 /status status-implies".into()],
         expired_baseline_entries: Vec::new(),
+        strict_baseline: false,
         interrupted: interrupted.map(str::to_owned),
         verdict: if fail { "fail" } else { "pass" }.into(),
         exit_code: if fail { 1 } else { 0 },
@@ -344,12 +365,16 @@ fn write_all(
     trials: &[TrialRecord],
     interrupted: Option<&str>,
 ) -> Result<Written, Failed> {
+    write_with(name, trials, totals(trials, interrupted))
+}
+
+/// [`write_all`] with totals of the caller's making.
+fn write_with(name: &str, trials: &[TrialRecord], totals: RunTotals) -> Result<Written, Failed> {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
         .join("reports")
         .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     let facts = facts();
-    let totals = totals(trials, interrupted);
     let report = Report {
         facts: &facts,
         totals: &totals,
@@ -852,11 +877,11 @@ fn html_structure() -> Result<(), Failed> {
     check(blocks[0].value().attr("open").is_some(), || {
         "the first failure is not open".into()
     })?;
-    let wrong = select(&document, "#wrong li");
+    let wrong = select(&document, "#wrong > ul > li");
     check(wrong.len() == 4, || {
         format!("{} checks under 'what is wrong'", wrong.len())
     })?;
-    check(!select(&document, "#known tr[id]").is_empty(), || {
+    check(!select(&document, "#known a[id]").is_empty(), || {
         "no known deviations".into()
     })?;
     check(!select(&document, "pre.diff .add").is_empty(), || {
@@ -945,7 +970,7 @@ fn html_500_failures() -> Result<(), Failed> {
     check(html.len() < 3 * 1024 * 1024, || {
         format!("{} bytes", html.len())
     })?;
-    let wrong = select(&document, "#wrong li").len();
+    let wrong = select(&document, "#wrong > ul > li").len();
     check(wrong == 10, || {
         format!("{wrong} lines under 'what is wrong'")
     })
@@ -1019,7 +1044,7 @@ fn passing_run() -> Result<(), Failed> {
     let markdown = written.read(Format::Markdown)?;
     check(
         markdown.starts_with(
-            "## ✅ mjconform: PASS: 3 of 4 trials passed (1 known deviation, 1 ignored)",
+            "## ✅ mjconform: PASS: 3 of 4 trials passed (1 known deviation in 1 trial, 1 ignored)",
         ),
         || {
             format!(
@@ -1071,4 +1096,289 @@ fn write_error() -> Result<(), Failed> {
         err.to_string().starts_with("create the report directory "),
         || format!("message: {err}"),
     )
+}
+
+// ---------------------------------------------------------------------------------------
+// The reports tell the same story as the exit code.
+
+fn text_of(node: &scraper::ElementRef) -> String {
+    node.text().collect::<String>()
+}
+
+fn strict_baseline_failure() -> Result<(), Failed> {
+    let trials = vec![record(
+        "status_code_conformance::task_1",
+        Family::Check,
+        TrialStatus::Passed,
+    )];
+    let mut totals = totals(&trials, None);
+    totals.strict_baseline = true;
+    totals.expired_baseline_entries = vec!["time_order::* /finishTime (until 2026-01-01)".into()];
+    totals.verdict = "fail".into();
+    totals.exit_code = 1;
+    let written = write_with("strict-baseline", &trials, totals)?;
+    let junit = written.read(Format::Junit)?;
+    let doc = junit_document(&junit)?;
+    let root = doc.root_element();
+    check(root.attribute("failures") == Some("2"), || {
+        format!("root: {}", root_line(&junit))
+    })?;
+    let failing: Vec<&str> = elements(&doc, "testcase")
+        .into_iter()
+        .filter(|case| case.children().any(|child| child.has_tag_name("failure")))
+        .filter_map(|case| case.attribute("name"))
+        .collect();
+    check(failing == ["baseline::stale", "baseline::expired"], || {
+        format!("failing testcases: {failing:?}")
+    })?;
+    check(root.attribute("tests") == Some("3"), || {
+        format!("root: {}", root_line(&junit))
+    })?;
+    let markdown = written.read(Format::Markdown)?;
+    let wrong = markdown
+        .split("### What is wrong")
+        .nth(1)
+        .ok_or("no What is wrong in the summary")?;
+    check(
+        wrong.contains("baseline::stale") && wrong.contains("baseline::expired"),
+        || format!("markdown: {wrong}"),
+    )?;
+    check(
+        markdown
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("stale baseline entry"),
+        || format!("headline: {}", markdown.lines().next().unwrap_or_default()),
+    )?;
+    let document = html_document(&written)?;
+    let lines = select(&document, "#wrong li.baseline");
+    check(lines.len() == 2, || {
+        format!("{} baseline lines", lines.len())
+    })?;
+    let headline = text_of(
+        select(&document, ".headline")
+            .first()
+            .ok_or("no headline")?,
+    );
+    check(
+        headline.contains("1 stale baseline entry")
+            && headline.contains("1 expired baseline entry"),
+        || format!("headline: {headline}"),
+    )
+}
+
+fn interrupted_exit_code() -> Result<(), Failed> {
+    let trials = vec![record(
+        "status_code_conformance::task_1",
+        Family::Check,
+        TrialStatus::Passed,
+    )];
+    let mut totals = totals(
+        &trials,
+        Some("interrupted (Ctrl-C) before every trial ended"),
+    );
+    totals.exit_code = 130;
+    let written = write_with("interrupted-130", &trials, totals)?;
+    let json: Value = serde_json::from_str(&written.read(Format::Json)?)?;
+    check(json["totals"]["exit_code"] == 130, || {
+        format!("json exit code {}", json["totals"]["exit_code"])
+    })?;
+    let junit = written.read(Format::Junit)?;
+    let doc = junit_document(&junit)?;
+    let codes: Vec<&str> = elements(&doc, "property")
+        .into_iter()
+        .filter(|property| property.attribute("name") == Some("exit_code"))
+        .filter_map(|property| property.attribute("value"))
+        .collect();
+    check(
+        !codes.is_empty() && codes.iter().all(|code| *code == "130"),
+        || format!("junit exit_code properties {codes:?}"),
+    )?;
+    let markdown = written.read(Format::Markdown)?;
+    let headline = markdown.lines().next().unwrap_or_default();
+    check(
+        headline.contains("interrupted") && !headline.contains("exit code 1"),
+        || format!("headline: {headline}"),
+    )
+}
+
+fn known_grouped() -> Result<(), Failed> {
+    // Ninety near-identical known findings that two baseline entries accept.
+    let mut trials = Vec::new();
+    for n in 0..45 {
+        for (check, pointer, rule, reason) in [
+            (
+                "response_schema_conformance",
+                "/progress",
+                "type",
+                "integers as strings",
+            ),
+            (
+                "time_order",
+                "/finishTime",
+                "time-order",
+                "provider bug #12",
+            ),
+        ] {
+            let mut trial = record(
+                &format!("{check}::task_{n:02}"),
+                Family::Check,
+                TrialStatus::Known,
+            );
+            let mut accepted = finding(pointer, rule, "x", "y", "a known deviation");
+            accepted.accepted_because = Some(reason.into());
+            trial.known = vec![accepted];
+            trials.push(trial);
+        }
+    }
+    trials.sort_by(|a, b| a.name.cmp(&b.name));
+    let written = write_all("known-grouped", &trials, None)?;
+    let markdown = written.read(Format::Markdown)?;
+    let section = markdown
+        .split("### Known deviations")
+        .nth(1)
+        .ok_or("no known section")?;
+    let lines = section
+        .lines()
+        .take_while(|line| !line.starts_with("###") && !line.starts_with("<sub>"))
+        .filter(|line| line.starts_with("- "))
+        .count();
+    check(lines == 2, || format!("{lines} known lines:\n{section}"))?;
+    check(section.contains("90 known deviations in 90 trials"), || {
+        section.lines().next().unwrap_or_default().to_owned()
+    })?;
+    check(section.contains("45 known deviations in 45 trials"), || {
+        section.to_owned()
+    })?;
+    check(
+        markdown
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("90 known deviations in 90 trials"),
+        || markdown.lines().next().unwrap_or_default().to_owned(),
+    )?;
+    let document = html_document(&written)?;
+    let rows = select(&document, "#known tbody tr");
+    check(rows.len() == 2, || format!("{} known rows", rows.len()))?;
+    // Every grid cell still links to an anchor on the page.
+    grid_cells_link(&document)?;
+    Ok(())
+}
+
+fn what_is_wrong_distinct_rules() -> Result<(), Failed> {
+    let mut trials = Vec::new();
+    for n in 0..10 {
+        let mut trial = record(
+            &format!("response_schema_conformance::task_{n}"),
+            Family::Check,
+            TrialStatus::Failed,
+        );
+        trial.findings = vec![finding(
+            "/progress",
+            "pattern",
+            "a percentage",
+            "\"🙂\"",
+            "\"🙂\" is not a percentage",
+        )];
+        if n > 0 {
+            trial.findings.push(finding(
+                "/submitTime",
+                "type",
+                "integer",
+                "\"1\"",
+                "\"1\" is not of type integer",
+            ));
+        }
+        if n == 9 {
+            trial.findings.push(finding(
+                "",
+                "required",
+                "label",
+                "absent",
+                "\"label\" is a required property",
+            ));
+        }
+        trials.push(trial);
+    }
+    let written = write_all("distinct-rules", &trials, None)?;
+    let document = html_document(&written)?;
+    let items: Vec<String> = select(&document, "#wrong > ul > li > ul > li")
+        .iter()
+        .map(text_of)
+        .collect();
+    check(items.len() == 3, || format!("{items:#?}"))?;
+    for (item, rule) in items.iter().zip(["pattern", "type", "required"]) {
+        check(item.contains(&format!("`{rule}`")), || {
+            format!("{item} lacks {rule}")
+        })?;
+    }
+    check(items[1].contains("9 findings in 9 trials"), || {
+        items[1].clone()
+    })?;
+    check(
+        !text_of(select(&document, "#wrong").first().ok_or("no #wrong")?).contains("more)"),
+        || "a count of hidden findings instead of the rules".into(),
+    )?;
+    let markdown = written.read(Format::Markdown)?;
+    check(
+        markdown.contains("rule \\`required\\`") || markdown.contains("`required`"),
+        || markdown.clone(),
+    )
+}
+
+fn html_layout_and_durations() -> Result<(), Failed> {
+    let mut trial = record(
+        "response_schema_conformance::task_1",
+        Family::Check,
+        TrialStatus::Failed,
+    );
+    trial.findings = vec![finding(
+        "/progress",
+        "type",
+        "string",
+        "12345678901234567890",
+        "not a string",
+    )];
+    trial.exchange = Some(exchange_record(
+        "1",
+        200,
+        r#"{"id":"1","status":"SUCCESS","progress":12345678901234567890,"buttons":[{"customId":"MJ::JOB::upsample::1"}]}"#,
+    ));
+    let trials = vec![trial];
+    let mut totals = totals(&trials, None);
+    totals.duration_ms = 46;
+    let written = write_with("layout", &trials, totals)?;
+    let document = html_document(&written)?;
+    let body = select(&document, "pre.json")
+        .first()
+        .map(text_of)
+        .ok_or("no body")?;
+    check(body.lines().count() > 5, || format!("one line: {body}"))?;
+    check(
+        body.lines()
+            .any(|line| line.trim() == "\"progress\": 12345678901234567890,"),
+        || body.clone(),
+    )?;
+    check(
+        body.contains("\"customId\": \"MJ::JOB::upsample::1\""),
+        || body.clone(),
+    )?;
+    let mark = select(&document, "pre.json mark")
+        .first()
+        .map(text_of)
+        .ok_or("no mark")?;
+    check(mark == "12345678901234567890", || mark.clone())?;
+    let tiles: Vec<String> = select(&document, ".tile").iter().map(text_of).collect();
+    check(tiles.iter().any(|tile| tile == "46 msduration"), || {
+        format!("{tiles:?}")
+    })?;
+    let headings: Vec<String> = select(&document, "#grid h3").iter().map(text_of).collect();
+    check(
+        headings.iter().any(|h| h.contains("(1 check × 1 case)")),
+        || format!("{headings:?}"),
+    )?;
+    let markdown = written.read(Format::Markdown)?;
+    check(markdown.contains("| 46 ms |"), || markdown.clone())
 }

@@ -271,10 +271,21 @@ fn a_stalled_target_still_gets_its_reports() -> Result<(), Failed> {
     Ok(())
 }
 
+/// The connections waiting in a stalled server's queue: every connection a run opened to it
+/// (the server never accepted one, so the kernel kept them all).
+fn connections_received(listener: &std::net::TcpListener) -> Result<usize, Failed> {
+    listener.set_nonblocking(true)?;
+    let mut received = 0;
+    while listener.accept().is_ok() {
+        received += 1;
+    }
+    Ok(received)
+}
+
 fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
     let dir = scratch("interrupted");
     let reports = dir.join("reports");
-    let (_listener, url) = stalled_server()?;
+    let (listener, url) = stalled_server()?;
     let mut child = reporting(&url, "1", &reports, "all", &["--timeout", "30s"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -328,6 +339,36 @@ fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
             .is_some_and(|why| why.contains("interrupted")),
         || format!("the report says it was interrupted: {}", json["totals"]),
     )?;
+    // Every report gives the exit code the process gave, and the requests the server got
+    // (in flight when the run was stopped, so never answered).
+    expect(json["totals"]["exit_code"] == 130, || {
+        format!("report.json: {}", json["totals"])
+    })?;
+    let received = connections_received(&listener)?;
+    expect(
+        received > 1 && json["totals"]["requests_sent"] == received,
+        || {
+            format!(
+                "the server received {received}; report.json: {}",
+                json["totals"]
+            )
+        },
+    )?;
+    let junit = std::fs::read_to_string(reports.join("junit.xml"))?;
+    expect(
+        junit.contains(r#"<property name="exit_code" value="130"/>"#)
+            && !junit.contains(r#"<property name="exit_code" value="1"/>"#),
+        || "junit.xml's exit_code property".into(),
+    )?;
+    let summary = std::fs::read_to_string(reports.join("summary.md"))?;
+    expect(
+        !summary.contains("exit code 1")
+            && summary
+                .lines()
+                .next()
+                .is_some_and(|l| l.contains("interrupted")),
+        || format!("summary.md: {}", summary.lines().next().unwrap_or_default()),
+    )?;
     Ok(())
 }
 
@@ -356,6 +397,62 @@ fn main() -> ExitCode {
             "reports::ctrl_c_writes_what_was_gathered",
             ctrl_c_writes_what_was_gathered,
         ),
+        Trial::test(
+            "reports::ignored_trials_are_skipped_as_the_terminal_counts_them",
+            ignored_trials_are_skipped,
+        ),
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
+}
+
+/// Against an external target with no snapshot baseline, the snapshot trials are ignored:
+/// JUnit's `tests=` and `skipped=` and the JSON totals count them as libtest's line does.
+fn ignored_trials_are_skipped() -> Result<(), Failed> {
+    let dir = scratch("ignored");
+    let reports = dir.join("reports");
+    let target = provider(&[]);
+    let id = target.task_ids[0].clone();
+    let output = reporting(
+        target.base_url.as_str(),
+        &id,
+        &reports,
+        "junit,json",
+        &["--fuzz-cases", "0"],
+    )
+    .output()?;
+    expect(output.status.success(), || text(&output))?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result = stdout
+        .lines()
+        .find(|line| line.starts_with("test result:"))
+        .ok_or_else(|| format!("no test result line\n{}", text(&output)))?;
+    let number_before = |word: &str| -> Option<usize> {
+        let words: Vec<&str> = result.split_whitespace().collect();
+        let at = words
+            .iter()
+            .position(|w| w.trim_end_matches([';', ',']) == word)?;
+        words.get(at.checked_sub(1)?)?.parse().ok()
+    };
+    let passed = number_before("passed").ok_or("no passed count")?;
+    let ignored = number_before("ignored").ok_or("no ignored count")?;
+    expect(ignored > 0, || format!("nothing ignored: {result}"))?;
+    let junit = std::fs::read_to_string(reports.join("junit.xml"))?;
+    let doc = roxmltree::Document::parse(&junit).map_err(|err| err.to_string())?;
+    let root = doc.root_element();
+    expect(
+        root.attribute("skipped") == Some(ignored.to_string().as_str())
+            && root.attribute("tests") == Some((passed + ignored).to_string().as_str()),
+        || {
+            format!(
+                "{result}\njunit: tests={:?} skipped={:?}",
+                root.attribute("tests"),
+                root.attribute("skipped")
+            )
+        },
+    )?;
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(reports.join("report.json"))?)?;
+    expect(json["totals"]["ignored"] == ignored, || {
+        format!("{result}\n{}", json["totals"])
+    })
 }

@@ -26,11 +26,17 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
     let body = match exchange.json() {
         Ok(body) => body,
         Err(problem) => {
-            return vec![Finding::new(format!(
-                "{problem}; body starts `{}`",
-                excerpt(&String::from_utf8_lossy(&exchange.body), 80)
-            ))
-            .rule("json")]
+            // An empty body has no start to quote ("body starts ``" reads as a glitch); the
+            // problem already says it is empty.
+            let message = if exchange.body.is_empty() {
+                problem.to_string()
+            } else {
+                format!(
+                    "{problem}; body starts `{}`",
+                    excerpt(&String::from_utf8_lossy(&exchange.body), 80)
+                )
+            };
+            return vec![Finding::new(message).rule("json")];
         }
     };
     let unset = media

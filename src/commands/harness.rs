@@ -54,7 +54,7 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit code of a run stopped by Ctrl-C (128 + SIGINT), after its reports are written.
 pub const EXIT_INTERRUPTED: i32 = 130;
 
-/// How many trials that passed with known deviations the last lines name one by one.
+/// How many groups of known deviations (one per baseline entry) the last lines name.
 const KNOWN_LINES: usize = 10;
 
 /// Runs the conformance suite with `args` (the program name first).
@@ -124,11 +124,12 @@ impl Run {
             check_writable(path)?;
         }
         let context = RunContext::prepare(&run_args)?;
+        if mode == Mode::CargoTest {
+            // Before the preflight, which nextest's processes share too.
+            context.share_answers_under_nextest();
+        }
         if !arguments.list && !context.target.embedded {
             context.preflight()?;
-        }
-        if mode == Mode::CargoTest {
-            context.share_answers_under_nextest();
         }
         let reports = ReportPlan {
             formats,
@@ -156,9 +157,28 @@ impl Run {
         planned.extend(crate::families::lifecycle::trials(context));
         planned.extend(crate::families::snapshot::trials(context));
         let cases_run = cases_by_check(&planned);
+        let mut skipped = Vec::new();
         let trials: Vec<Trial> = planned
             .into_iter()
-            .map(|trial| self.libtest_trial(trial))
+            .map(|trial| {
+                let skip_record = trial.ignored.as_ref().map(|reason| {
+                    let mut record = TrialRecord::passed(
+                        trial.name.clone(),
+                        trial.family,
+                        trial.check.clone(),
+                        trial.case.clone(),
+                        trial.purpose.clone(),
+                    );
+                    record.status = TrialStatus::Ignored;
+                    record.reason = Some(self.context.redactor.redact(reason));
+                    record
+                });
+                let libtest = self.libtest_trial(trial);
+                if let Some(record) = skip_record {
+                    skipped.push((libtest.name().to_owned(), record));
+                }
+                libtest
+            })
             .collect();
         if self.arguments.list {
             let exit = to_exit(
@@ -169,6 +189,15 @@ impl Run {
             return (exit, None);
         }
         self.print_header(&trials);
+        // libtest never runs an ignored trial's body, so it is recorded here: the reports
+        // count it as the terminal does (`<skipped>` in JUnit).
+        for trial in &trials {
+            if self.arguments.is_ignored(trial) && !self.arguments.is_filtered_out(trial) {
+                if let Some(at) = skipped.iter().position(|(name, _)| name == trial.name()) {
+                    self.recorder.push(skipped.swap_remove(at).1);
+                }
+            }
+        }
         self.stop_on_interrupt();
         context.prefetch(&selected_cases(context, &self.arguments, &trials));
         if context.key.is_some() {
@@ -343,7 +372,7 @@ impl Run {
     /// On Ctrl-C, write what was gathered, then stop: a run interrupted in CI still leaves
     /// its reports.
     fn stop_on_interrupt(&self) {
-        if self.reports.formats.is_empty() {
+        if self.reports.formats.is_empty() && step_summary().is_none() {
             return;
         }
         let recorder = Arc::clone(&self.recorder);
@@ -355,7 +384,7 @@ impl Run {
                 return;
             }
             let records = recorder.trials();
-            let totals = totals_of(
+            let mut totals = totals_of(
                 &context,
                 None,
                 &records,
@@ -363,6 +392,8 @@ impl Run {
                 true,
                 Some("interrupted (Ctrl-C) before every trial ended".to_owned()),
             );
+            // The exit code this process is about to give, in every report.
+            totals.exit_code = EXIT_INTERRUPTED as u8;
             eprintln!("\nmjconform: interrupted; writing the reports of the trials that ended");
             if let Err(err) = write_reports(&reports, &recorder.facts, &totals, &records) {
                 eprintln!("error: failed to {err}");
@@ -377,14 +408,18 @@ impl Run {
         failed: bool,
         interrupted: Option<String>,
     ) -> RunTotals {
-        totals_of(
+        let mut totals = totals_of(
             &self.context,
             self.baseline.as_deref(),
             records,
             self.started,
             failed,
             interrupted,
-        )
+        );
+        if failed && self.mode == Mode::CargoTest {
+            totals.exit_code = 101;
+        }
+        totals
     }
 
     fn print_summary(&self, records: &[TrialRecord], totals: &RunTotals) {
@@ -393,14 +428,12 @@ impl Run {
             .filter(|r| r.family == outcome::Family::Snapshot && r.status == TrialStatus::Failed)
             .count();
         let contract_failures = totals.failed - snapshot_changes;
+        let known_phrase =
+            reports::known_phrase(records).unwrap_or_else(|| "0 known deviations".to_owned());
         let mut line = format!(
-            "mjconform: {} sent; {}, {}, {} could not run",
+            "mjconform: {} sent; {}, {known_phrase}, {} could not run",
             count(totals.requests_sent, "request"),
             count(contract_failures, "new contract failure"),
-            count(
-                records.iter().map(|r| r.known.len()).sum::<usize>(),
-                "known deviation"
-            ),
             count(totals.errored, "check"),
         );
         if snapshot_changes > 0 {
@@ -413,21 +446,29 @@ impl Run {
             ));
         }
         eprintln!("{line}");
-        let known: Vec<&TrialRecord> = records
-            .iter()
-            .filter(|r| r.status == TrialStatus::Known)
-            .collect();
-        for record in known.iter().take(KNOWN_LINES) {
+        // One line per baseline entry that accepted something (check, rule, reason), with
+        // how many findings and trials it covers: not one line per trial.
+        let groups = reports::known::groups(records);
+        for group in groups.iter().take(KNOWN_LINES) {
             eprintln!(
-                "mjconform: known: {} passes with {} the baseline accepts",
-                record.name,
-                count(record.known.len(), "known deviation")
+                "mjconform: known: {}{}: {} ({}){}",
+                group.check,
+                group
+                    .rule
+                    .map(|rule| format!(" rule `{rule}`"))
+                    .unwrap_or_default(),
+                group.counts(),
+                group.cases(3),
+                group
+                    .reason
+                    .map(|reason| format!("; accepted: {reason}"))
+                    .unwrap_or_default()
             );
         }
-        if known.len() > KNOWN_LINES {
+        if groups.len() > KNOWN_LINES {
             eprintln!(
-                "mjconform: known: {} more trials pass with only known deviations (the reports list them all)",
-                known.len() - KNOWN_LINES
+                "mjconform: known: {} more groups of known deviations (the reports list them all)",
+                groups.len() - KNOWN_LINES
             );
         }
         for entry in &totals.stale_baseline_entries {
@@ -496,6 +537,7 @@ fn totals_of(
         ignored: outcome::count(records, TrialStatus::Ignored),
         stale_baseline_entries: baseline.map(Baseline::stale).unwrap_or_default(),
         expired_baseline_entries: baseline.map(Baseline::expired).unwrap_or_default(),
+        strict_baseline: context.args.strict_baseline,
         interrupted: interrupted.or_else(|| {
             context
                 .politeness
@@ -611,7 +653,7 @@ fn write_reports(
             eprintln!("mjconform: report written to {}", path.display());
         }
     }
-    if let Some(summary) = std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty()) {
+    if let Some(summary) = step_summary() {
         use std::io::Write as _;
         let written = std::fs::OpenOptions::new()
             .create(true)
@@ -627,6 +669,11 @@ fn write_reports(
         }
     }
     Ok(())
+}
+
+/// The file `GITHUB_STEP_SUMMARY` names, when set.
+fn step_summary() -> Option<std::ffi::OsString> {
+    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
 }
 
 fn to_exit(conclusion: libtest_mimic::Conclusion, mode: Mode, strict_failure: bool) -> ExitCode {

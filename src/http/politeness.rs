@@ -156,6 +156,11 @@ impl Politeness {
         self.sent.load(Ordering::Relaxed)
     }
 
+    /// Counts a request sent outside [`Politeness::send`] (the preflight's connection).
+    pub fn count_sent(&self) {
+        self.sent.fetch_add(1, Ordering::Relaxed);
+    }
+
     /// Whether the run stopped sending because the target stopped answering.
     pub fn is_stalled(&self) -> bool {
         self.stalled.load(Ordering::Relaxed)
@@ -180,12 +185,16 @@ impl Politeness {
                 if self.is_stalled() {
                     return Err(self.not_sending());
                 }
+                // Counted as it leaves, not when it is answered: a run interrupted (Ctrl-C)
+                // with requests in flight reports what the server received.
+                self.sent.fetch_add(1, Ordering::Relaxed);
                 let outcome = attempt().await;
                 // A request the HTTP stack refused to build (a control character in a
                 // header) never reached the wire: it is not counted, nor does it say
                 // anything about whether the target answers.
-                if !matches!(outcome, Err(RequestError::Build(_))) {
-                    self.sent.fetch_add(1, Ordering::Relaxed);
+                if matches!(outcome, Err(RequestError::Build(_))) {
+                    self.sent.fetch_sub(1, Ordering::Relaxed);
+                } else {
                     self.observe(&outcome);
                 }
                 outcome

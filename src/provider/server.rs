@@ -3,6 +3,8 @@
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -35,8 +37,52 @@ pub struct RunningProvider {
     pub api_key: String,
     /// The key it refuses with 403, if any.
     pub disabled_key: Option<String>,
+    /// What the provider received, counted at its socket: what a test compares with the
+    /// "requests sent" line of a run.
+    pub received: Received,
     /// Held only to be dropped: its receiver then resolves and the server shuts down gracefully.
     _shutdown: oneshot::Sender<()>,
+}
+
+/// Connections accepted and HTTP requests answered by a running provider.
+#[derive(Debug, Clone, Default)]
+pub struct Received {
+    connections: Arc<AtomicUsize>,
+    requests: Arc<AtomicUsize>,
+}
+
+impl Received {
+    /// Connections accepted. A client that never reuses a connection (mjconform) opens one
+    /// per request, and one more for a preflight that only connects.
+    pub fn connections(&self) -> usize {
+        self.connections.load(Ordering::SeqCst)
+    }
+
+    /// HTTP requests the router answered.
+    pub fn requests(&self) -> usize {
+        self.requests.load(Ordering::SeqCst)
+    }
+}
+
+/// A listener that counts the connections it accepts.
+struct Counting<L> {
+    inner: L,
+    connections: Arc<AtomicUsize>,
+}
+
+impl<L: axum::serve::Listener> axum::serve::Listener for Counting<L> {
+    type Io = L::Io;
+    type Addr = L::Addr;
+
+    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+        let accepted = self.inner.accept().await;
+        self.connections.fetch_add(1, Ordering::SeqCst);
+        accepted
+    }
+
+    fn local_addr(&self) -> io::Result<Self::Addr> {
+        self.inner.local_addr()
+    }
 }
 
 impl fmt::Debug for RunningProvider {
@@ -72,7 +118,15 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     let task_ids = state.task_ids().to_vec();
     let task_kinds = task_ids.iter().map(|id| kind_of(state.task(id))).collect();
     let advancing_task_id = state.advancing_task_id().to_owned();
-    let app = router(state);
+    let received = Received::default();
+    let requests = Arc::clone(&received.requests);
+    let app = router(state).layer(axum::middleware::map_request(
+        move |request: axum::extract::Request| {
+            requests.fetch_add(1, Ordering::SeqCst);
+            std::future::ready(request)
+        },
+    ));
+    let connections = Arc::clone(&received.connections);
     let (shutdown, stopped) = oneshot::channel::<()>();
     tokio::spawn(async move {
         // The sender is never used to send: dropping it ends `stopped` with an error, which
@@ -82,10 +136,18 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
             let _ = stopped.await;
         };
         if on_the_wire {
-            let _ = axum::serve(FaultyListener(listener), app)
+            let listener = Counting {
+                inner: FaultyListener(listener),
+                connections,
+            };
+            let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(signal)
                 .await;
         } else {
+            let listener = Counting {
+                inner: listener,
+                connections,
+            };
             let _ = axum::serve(listener, app)
                 .with_graceful_shutdown(signal)
                 .await;
@@ -99,6 +161,7 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
         advance_step,
         api_key,
         disabled_key,
+        received,
         _shutdown: shutdown,
     })
 }

@@ -125,16 +125,22 @@ impl Page<'_> {
         out.push_str("<section class=\"tiles\">\n");
         for (class, label, value) in [
             ("pass", "passed", totals.passed.to_string()),
-            ("known", "known deviations", totals.known.to_string()),
+            ("known", "passed with known deviations", totals.known.to_string()),
             ("fail", "contract failures", totals.failed.to_string()),
             ("error", "run errors", totals.errored.to_string()),
             ("ignored", "ignored", totals.ignored.to_string()),
-            ("", "requests sent", totals.requests_sent.to_string()),
             (
-                "",
-                "duration",
-                format!("{:.1} s", totals.duration_ms as f64 / 1000.0),
+                "known",
+                "known deviations (findings)",
+                self.report
+                    .trials
+                    .iter()
+                    .map(|trial| trial.known.len())
+                    .sum::<usize>()
+                    .to_string(),
             ),
+            ("", "requests sent", totals.requests_sent.to_string()),
+            ("", "duration", super::duration_text(totals.duration_ms)),
         ] {
             writeln!(
                 out,
@@ -159,41 +165,65 @@ impl Page<'_> {
         failing
     }
 
-    /// One line per failing check, worst first: the fastest route to the problem.
+    /// One entry per failing check, worst first, with the distinct rules it broke, then the
+    /// baseline entries that fail a strict run: the fastest route to every problem.
     fn what_is_wrong(&self, out: &mut String) {
         let failing = self.failing_checks();
-        if failing.is_empty() {
+        let baseline = super::wrong::baseline_lines(self.report);
+        if failing.is_empty() && baseline.is_empty() {
             return;
         }
         out.push_str("<section id=\"wrong\">\n<h2>What is wrong</h2>\n<ul class=\"wrong\">\n");
         for check in failing.iter().take(MAX_WRONG_CHECKS) {
-            let bad: Vec<&&TrialRecord> = check
+            let bad: Vec<&TrialRecord> = check
                 .trials
                 .iter()
+                .copied()
                 .filter(|trial| trial.status.is_failure())
                 .collect();
             let first = bad[0];
-            let kind = if first.status == TrialStatus::Errored {
+            let kind = if bad.iter().all(|trial| trial.status == TrialStatus::Errored) {
                 "could not run"
             } else {
                 "fails"
             };
             writeln!(
                 out,
-                "<li><a href=\"#{}\"><code>{}</code></a> {kind} in {} of {} cases: {}</li>",
+                "<li><a href=\"#{}\"><code>{}</code></a> {kind} in {} of {}:<ul>",
                 self.anchor(first),
                 html(check.check),
                 bad.len(),
-                check.trials.len(),
-                html(&summary(first))
+                super::plural(check.trials.len(), "case", "cases"),
             )
             .unwrap();
+            let problems = super::wrong::problems(&bad);
+            for problem in problems.iter().take(super::wrong::MAX_RULES) {
+                writeln!(out, "<li>{}</li>", html(&problem.text())).unwrap();
+            }
+            if problems.len() > super::wrong::MAX_RULES {
+                writeln!(
+                    out,
+                    "<li>… and {} more distinct problems, below.</li>",
+                    problems.len() - super::wrong::MAX_RULES
+                )
+                .unwrap();
+            }
+            out.push_str("</ul></li>\n");
         }
         if failing.len() > MAX_WRONG_CHECKS {
             writeln!(
                 out,
                 "<li>… and {} more failing checks, below.</li>",
                 failing.len() - MAX_WRONG_CHECKS
+            )
+            .unwrap();
+        }
+        for (name, line) in baseline {
+            writeln!(
+                out,
+                "<li class=\"baseline\"><code>{}</code> {}</li>",
+                html(name),
+                html(&line)
             )
             .unwrap();
         }
@@ -225,10 +255,10 @@ impl Page<'_> {
         for family in self.families {
             writeln!(
                 out,
-                "<h3>{} <span class=\"muted\">({} checks × {} cases)</span></h3>",
+                "<h3>{} <span class=\"muted\">({} × {})</span></h3>",
                 family_title(family.family),
-                family.checks.len(),
-                family.cases.len()
+                super::plural(family.checks.len(), "check", "checks"),
+                super::plural(family.cases.len(), "case", "cases")
             )
             .unwrap();
             out.push_str("<div class=\"scroll\"><table class=\"grid\">\n");
@@ -430,37 +460,52 @@ impl Page<'_> {
         out.push_str("</tbody></table>\n");
     }
 
+    /// Known deviations, one row per baseline entry (check, rule, reason) with how many
+    /// findings and trials it covers, each trial linked by its anchor.
     fn known(&self, out: &mut String) {
-        let known: Vec<&TrialRecord> = self
-            .report
-            .trials
-            .iter()
-            .filter(|trial| trial.status == TrialStatus::Known)
-            .collect();
-        if known.is_empty() {
+        let Some(phrase) = self.report.known_phrase() else {
             return;
-        }
+        };
         writeln!(
             out,
-            "<section id=\"known\">\n<h2>Known deviations ({}) <span class=\"muted\">accepted by the baseline, not failures</span></h2>",
-            known.len()
+            "<section id=\"known\">\n<h2>Known deviations <span class=\"muted\">{} · accepted by the baseline, not failures</span></h2>",
+            html(&phrase)
         )
         .unwrap();
         out.push_str(
-            "<table class=\"rest\"><thead><tr><th>trial</th><th>accepted findings</th></tr></thead><tbody>\n",
+            "<table class=\"rest\"><thead><tr><th>check</th><th>rule</th><th>how many</th><th>example</th><th>trials</th></tr></thead><tbody>\n",
         );
-        for trial in known {
-            let lines: Vec<String> = trial
-                .known
+        // A trial that failed has its anchor on its failure; one that only passed with known
+        // deviations gets it here, once (the grid links to it).
+        let mut anchored = std::collections::HashSet::new();
+        for group in super::known::groups(self.report.trials) {
+            let trials: Vec<String> = group
+                .trials
                 .iter()
-                .map(|finding| html(&finding_line(finding)))
+                .map(|trial| {
+                    let anchor = self.anchor(trial);
+                    let id = if trial.status == TrialStatus::Known && anchored.insert(anchor) {
+                        format!(" id=\"{anchor}\"")
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "<a{id} href=\"#{anchor}\"><code>{}</code></a>",
+                        html(&trial.case)
+                    )
+                })
                 .collect();
             writeln!(
                 out,
-                "<tr id=\"{}\"><td><code>{}</code></td><td>{}</td></tr>",
-                self.anchor(trial),
-                html(&trial.name),
-                lines.join("<br>")
+                "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html(group.check),
+                group
+                    .rule
+                    .map(|rule| format!("<code>{}</code>", html(rule)))
+                    .unwrap_or_default(),
+                html(&group.counts()),
+                html(&finding_line(group.first)),
+                trials.join(" ")
             )
             .unwrap();
         }
@@ -470,10 +515,15 @@ impl Page<'_> {
     fn facts(&self, out: &mut String) {
         out.push_str("<section id=\"facts\">\n<h2>The run</h2>\n<table class=\"facts\">\n");
         for (name, value) in fact_pairs(self.report) {
+            // `task_ids` is a count: "task ids: 1" would read as the id itself.
+            let label = match name.as_str() {
+                "task_ids" => "task ids given".to_owned(),
+                other => other.replace('_', " "),
+            };
             writeln!(
                 out,
                 "<tr><th>{}</th><td><code>{}</code></td></tr>",
-                html(&name.replace('_', " ")),
+                html(&label),
                 html(&value)
             )
             .unwrap();
@@ -637,7 +687,9 @@ fn exchange_parts(out: &mut String, exchange: &ExchangeRecord, findings: &[Findi
 }
 
 /// The excerpt, escaped, with each finding's value wrapped in `<mark>`: overlapping spans
-/// (a value inside another finding's value) merge into one.
+/// (a value inside another finding's value) merge into one. A JSON body is laid out one
+/// member per line, indented, so a reader finds the marked value; line breaks go only
+/// between tokens, never inside a string or a number.
 fn highlighted(excerpt: &str, findings: &[FindingRecord]) -> String {
     let mut spans: Vec<(Range<usize>, String)> = findings
         .iter()
@@ -659,21 +711,94 @@ fn highlighted(excerpt: &str, findings: &[FindingRecord]) -> String {
             _ => merged.push((span, vec![pointer])),
         }
     }
-    let mut out = String::with_capacity(excerpt.len() + 64);
-    let mut at = 0;
-    for (span, pointers) in merged {
-        out.push_str(&html(&excerpt[at..span.start]));
-        write!(
-            out,
-            "<mark title=\"{}\">{}</mark>",
-            html(&pointers.join(", ")),
-            html(&excerpt[span.clone()])
-        )
-        .unwrap();
-        at = span.end;
+    let pretty = matches!(excerpt.trim_start().chars().next(), Some('{' | '['));
+    let mut out = String::with_capacity(excerpt.len() * 2 + 64);
+    let mut marks = merged.iter().peekable();
+    let mut open: Option<usize> = None;
+    let mut layout = Layout::default();
+    let mut chars = excerpt.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        if open == Some(at) {
+            out.push_str("</mark>");
+            open = None;
+        }
+        if open.is_none() {
+            if let Some((span, pointers)) = marks.next_if(|(span, _)| span.start <= at) {
+                write!(out, "<mark title=\"{}\">", html(&pointers.join(", "))).unwrap();
+                open = Some(span.end);
+            }
+        }
+        if !pretty {
+            out.push_str(&html(c.encode_utf8(&mut [0; 4])));
+            continue;
+        }
+        let next = chars
+            .clone()
+            .map(|(_, c)| c)
+            .find(|c| !c.is_ascii_whitespace());
+        layout.push(&mut out, c, next);
     }
-    out.push_str(&html(&excerpt[at..]));
+    if open.is_some() {
+        out.push_str("</mark>");
+    }
     out
+}
+
+/// A JSON text's layout, one character at a time: whitespace outside strings is replaced by
+/// a newline and indent after `{`, `[` and `,` and before `}` and `]`, and one space after
+/// `:`. Empty objects and arrays stay `{}` and `[]`.
+#[derive(Default)]
+struct Layout {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Layout {
+    fn push(&mut self, out: &mut String, c: char, next: Option<char>) {
+        if self.in_string {
+            out.push_str(&html(c.encode_utf8(&mut [0; 4])));
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.in_string = false;
+            }
+            return;
+        }
+        let newline = |out: &mut String, depth: usize| {
+            out.push('\n');
+            out.push_str(&"  ".repeat(depth));
+        };
+        match c {
+            c if c.is_ascii_whitespace() => {}
+            '"' => {
+                self.in_string = true;
+                out.push_str("&quot;");
+            }
+            '{' | '[' => {
+                out.push(c);
+                self.depth += 1;
+                if !matches!(next, Some('}' | ']')) {
+                    newline(out, self.depth);
+                }
+            }
+            '}' | ']' => {
+                self.depth = self.depth.saturating_sub(1);
+                if !out.ends_with('{') && !out.ends_with('[') {
+                    newline(out, self.depth);
+                }
+                out.push(c);
+            }
+            ',' => {
+                out.push(',');
+                newline(out, self.depth);
+            }
+            ':' => out.push_str(": "),
+            c => out.push_str(&html(c.encode_utf8(&mut [0; 4]))),
+        }
+    }
 }
 
 fn diff_block(out: &mut String, diff: &str) {
@@ -713,11 +838,22 @@ mod tests {
 
     #[test]
     fn marks_each_pointer_value_and_escapes_around_it() {
-        let body = r#"{"a":"<b>","progress":7,"n":{"x":1}}"#;
+        let body = r#"{"a":"<b>, {x}","progress":7,"n":{"x":1},"e":[]}"#;
         let out = highlighted(body, &[finding("/progress"), finding("/a")]);
         assert_eq!(
             out,
-            r#"{&quot;a&quot;:<mark title="/a">&quot;&lt;b&gt;&quot;</mark>,&quot;progress&quot;:<mark title="/progress">7</mark>,&quot;n&quot;:{&quot;x&quot;:1}}"#
+            "{\n  &quot;a&quot;: <mark title=\"/a\">&quot;&lt;b&gt;, {x}&quot;</mark>,\n  \
+             &quot;progress&quot;: <mark title=\"/progress\">7</mark>,\n  \
+             &quot;n&quot;: {\n    &quot;x&quot;: 1\n  },\n  &quot;e&quot;: []\n}"
+        );
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_keeps_its_layout() {
+        let body = "<html>\n  <b>oops</b>, {not json}";
+        assert_eq!(
+            highlighted(body, &[]),
+            "&lt;html&gt;\n  &lt;b&gt;oops&lt;/b&gt;, {not json}"
         );
     }
 

@@ -8,7 +8,9 @@
 //! failure is `<failure>`, a run error `<error>`, an ignored trial `<skipped>`; a known
 //! deviation passes, with a `<system-out>` listing what the baseline accepted. The run's facts
 //! and totals are each suite's `<properties>`. A run that stopped early adds an errored
-//! `run::interrupted` case, so no reader shows an interrupted run as green.
+//! `run::interrupted` case, so no reader shows an interrupted run as green; under
+//! `--strict-baseline`, stale and expired entries are failing `baseline::stale` and
+//! `baseline::expired` cases.
 
 use std::time::Duration;
 
@@ -33,6 +35,23 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
         suite.add_properties(properties.iter().cloned());
         for check in &group.checks {
             suite.add_test_cases(check.trials.iter().map(|trial| test_case(trial)));
+        }
+        junit.add_test_suite(suite);
+    }
+    let baseline = super::wrong::baseline_lines(report);
+    if !baseline.is_empty() {
+        // Under --strict-baseline, stale and expired entries fail the run on their own: a
+        // failing testcase each, so no reader shows `failures="0"` beside exit code 1.
+        let mut suite = TestSuite::new("mjconform baseline");
+        suite.add_properties(properties.iter().cloned());
+        for (name, line) in baseline {
+            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            status.set_message(xml(&line));
+            status.set_type(format!("{}_baseline_entry", super::baseline_kind(name)));
+            status.set_description(xml(&line));
+            let mut case = TestCase::new(name, status);
+            case.set_classname("baseline");
+            suite.add_test_case(case);
         }
         junit.add_test_suite(suite);
     }

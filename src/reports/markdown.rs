@@ -8,9 +8,9 @@
 use std::fmt::Write as _;
 
 use super::escape::{code_block, html, markdown_inline};
-use super::grouping::by_family;
+use super::grouping::{by_family, severity};
 use super::text::{finding_line, summary};
-use super::Report;
+use super::{known, plural, wrong, Report};
 use crate::run::outcome::{TrialRecord, TrialStatus};
 
 /// Failures shown with their details; more are listed by name.
@@ -30,6 +30,7 @@ pub fn render(report: &Report) -> String {
     )
     .unwrap();
     counts(&mut out, report);
+    what_is_wrong(&mut out, report);
     check_table(&mut out, report);
     failures(&mut out, report);
     known(&mut out, report);
@@ -40,18 +41,24 @@ pub fn render(report: &Report) -> String {
 
 fn counts(out: &mut String, report: &Report) {
     let totals = report.totals;
-    out.push_str("| passed | known | failed | errored | ignored | requests | duration |\n");
-    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    // Trial counts, then the known deviations (findings) apart: a trial can hold several.
+    out.push_str("| passed | known | failed | errored | ignored | known deviations | requests | duration |\n");
+    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {:.1} s |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
         totals.passed,
         totals.known,
         totals.failed,
         totals.errored,
         totals.ignored,
+        report
+            .trials
+            .iter()
+            .map(|trial| trial.known.len())
+            .sum::<usize>(),
         totals.requests_sent,
-        totals.duration_ms as f64 / 1000.0
+        super::duration_text(totals.duration_ms)
     )
     .unwrap();
     if let Some(fuzz) = &totals.fuzz_requests {
@@ -65,6 +72,60 @@ fn counts(out: &mut String, report: &Report) {
         )
         .unwrap();
     }
+}
+
+/// One line per failing check with the distinct rules it broke, and the baseline entries
+/// that fail a strict run: the same list as the HTML card's.
+fn what_is_wrong(out: &mut String, report: &Report) {
+    let baseline = wrong::baseline_lines(report);
+    let groups = by_family(report.trials);
+    let mut failing: Vec<_> = groups
+        .iter()
+        .flat_map(|family| &family.checks)
+        .filter(|check| check.worst().is_failure())
+        .collect();
+    failing.sort_by_key(|check| std::cmp::Reverse(severity(check.worst())));
+    if failing.is_empty() && baseline.is_empty() {
+        return;
+    }
+    out.push_str("### What is wrong\n\n");
+    for check in failing {
+        let bad: Vec<&TrialRecord> = check
+            .trials
+            .iter()
+            .copied()
+            .filter(|trial| trial.status.is_failure())
+            .collect();
+        let kind = if bad.iter().all(|trial| trial.status == TrialStatus::Errored) {
+            "could not run"
+        } else {
+            "fails"
+        };
+        writeln!(
+            out,
+            "- `{}` {kind} in {} of {}:",
+            markdown_inline(check.check),
+            bad.len(),
+            plural(check.trials.len(), "case", "cases")
+        )
+        .unwrap();
+        let problems = wrong::problems(&bad);
+        for problem in problems.iter().take(wrong::MAX_RULES) {
+            writeln!(out, "  - {}", markdown_inline(&problem.text())).unwrap();
+        }
+        if problems.len() > wrong::MAX_RULES {
+            writeln!(
+                out,
+                "  - … and {} more distinct problems",
+                problems.len() - wrong::MAX_RULES
+            )
+            .unwrap();
+        }
+    }
+    for (name, line) in baseline {
+        writeln!(out, "- `{name}`: {}", markdown_inline(&line)).unwrap();
+    }
+    out.push('\n');
 }
 
 fn check_table(out: &mut String, report: &Report) {
@@ -206,33 +267,33 @@ fn details(out: &mut String, trial: &TrialRecord) {
 }
 
 fn known(out: &mut String, report: &Report) {
-    let known: Vec<&TrialRecord> = report
-        .trials
-        .iter()
-        .filter(|trial| !trial.known.is_empty())
-        .collect();
-    if known.is_empty() {
+    let Some(phrase) = report.known_phrase() else {
         return;
-    }
-    let count: usize = known.iter().map(|trial| trial.known.len()).sum();
+    };
     writeln!(
         out,
-        "### Known deviations ({count}, accepted by the baseline, not failures)\n"
+        "### Known deviations ({phrase}, accepted by the baseline, not failures)\n"
     )
     .unwrap();
-    for trial in known.iter().take(MAX_LISTED) {
-        for finding in &trial.known {
-            writeln!(
-                out,
-                "- {}: {}",
-                markdown_inline(&trial.name),
-                markdown_inline(&finding_line(finding))
-            )
-            .unwrap();
-        }
+    // One line per baseline entry (check, rule, reason), not one per finding.
+    let groups = known::groups(report.trials);
+    for group in groups.iter().take(MAX_LISTED) {
+        writeln!(
+            out,
+            "- `{}`{}: {} ({}), e.g. {}",
+            markdown_inline(group.check),
+            group
+                .rule
+                .map(|rule| format!(" rule `{}`", markdown_inline(rule)))
+                .unwrap_or_default(),
+            group.counts(),
+            markdown_inline(&group.cases(5)),
+            markdown_inline(&finding_line(group.first))
+        )
+        .unwrap();
     }
-    if known.len() > MAX_LISTED {
-        writeln!(out, "- … and {} more trials", known.len() - MAX_LISTED).unwrap();
+    if groups.len() > MAX_LISTED {
+        writeln!(out, "- … and {} more", groups.len() - MAX_LISTED).unwrap();
     }
     out.push('\n');
 }

@@ -7,6 +7,8 @@
 
 pub mod escape;
 mod grouping;
+pub mod known;
+mod wrong;
 mod html;
 mod json;
 mod json_span;
@@ -142,7 +144,7 @@ impl Report<'_> {
     /// The headline without its verdict word, for pages that show the verdict apart.
     pub fn outcome(&self) -> String {
         let totals = self.totals;
-        let trials = self.trials.len();
+        let trials = plural(self.trials.len(), "trial", "trials");
         let mut line = if self.failed() {
             let mut parts = Vec::new();
             if totals.failed > 0 {
@@ -155,16 +157,29 @@ impl Report<'_> {
             if totals.errored > 0 {
                 parts.push(plural(totals.errored, "run error", "run errors"));
             }
+            for (name, entries) in self.baseline_failures() {
+                parts.push(format!(
+                    "{} (--strict-baseline)",
+                    plural(
+                        entries.len(),
+                        &format!("{} baseline entry", baseline_kind(name)),
+                        &format!("{} baseline entries", baseline_kind(name)),
+                    )
+                ));
+            }
+            if parts.is_empty() && totals.exit_code == EXIT_INTERRUPTED {
+                parts.push("interrupted".to_owned());
+            }
             if parts.is_empty() {
                 parts.push(format!("exit code {}", totals.exit_code));
             }
-            format!("{} in {trials} trials", parts.join(" and "))
+            format!("{} in {trials}", parts.join(" and "))
         } else {
-            format!("{} of {trials} trials passed", totals.passed + totals.known)
+            format!("{} of {trials} passed", totals.passed + totals.known)
         };
         let mut asides = Vec::new();
-        if totals.known > 0 {
-            asides.push(plural(totals.known, "known deviation", "known deviations"));
+        if let Some(known) = self.known_phrase() {
+            asides.push(known);
         }
         if totals.ignored > 0 {
             asides.push(format!("{} ignored", totals.ignored));
@@ -177,6 +192,29 @@ impl Report<'_> {
             line.push_str(&format!("; the run stopped early: {reason}"));
         }
         line
+    }
+
+    /// Known deviations are findings the baseline accepts; a trial can hold several. Both
+    /// numbers, in the one wording the terminal's last lines use too.
+    pub fn known_phrase(&self) -> Option<String> {
+        known_phrase(self.trials)
+    }
+
+    /// The baseline entries that fail the run under `--strict-baseline`, as the JUnit
+    /// testcase each kind becomes (`baseline::stale`, `baseline::expired`) and its entries.
+    pub fn baseline_failures(&self) -> Vec<(&'static str, &[String])> {
+        let totals = self.totals;
+        if !totals.strict_baseline {
+            return Vec::new();
+        }
+        [
+            ("baseline::stale", &totals.stale_baseline_entries),
+            ("baseline::expired", &totals.expired_baseline_entries),
+        ]
+        .into_iter()
+        .filter(|(_, entries)| !entries.is_empty())
+        .map(|(name, entries)| (name, entries.as_slice()))
+        .collect()
     }
 
     /// The trials that make the run fail, failures first, then errors, each in name order.
@@ -192,8 +230,41 @@ impl Report<'_> {
     }
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
+/// The exit code of a run stopped by Ctrl-C (128 + SIGINT).
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+pub(crate) fn plural(count: usize, one: &str, many: &str) -> String {
     format!("{count} {}", if count == 1 { one } else { many })
+}
+
+/// `stale` or `expired`, from a baseline testcase's name.
+pub(crate) fn baseline_kind(name: &str) -> &str {
+    name.trim_start_matches("baseline::")
+}
+
+/// "3 known deviations in 2 trials": the findings the baseline accepted and the trials that
+/// made them; `None` when there are none. The terminal's last lines and every report say it
+/// so.
+pub fn known_phrase(trials: &[TrialRecord]) -> Option<String> {
+    let findings: usize = trials.iter().map(|trial| trial.known.len()).sum();
+    if findings == 0 {
+        return None;
+    }
+    let holding = trials.iter().filter(|trial| !trial.known.is_empty()).count();
+    Some(format!(
+        "{} in {}",
+        plural(findings, "known deviation", "known deviations"),
+        plural(holding, "trial", "trials")
+    ))
+}
+
+/// A duration as a person reads it: `46 ms` under a second, `2.3 s` from there.
+pub fn duration_text(ms: u64) -> String {
+    if ms < 1000 {
+        format!("{ms} ms")
+    } else {
+        format!("{:.1} s", ms as f64 / 1000.0)
+    }
 }
 
 /// Writes `report` in each of `formats` into `dir` (created if missing), and returns the

@@ -521,7 +521,17 @@ impl RunContext {
 
     /// Fails fast, before any trial, when nothing listens at the target: an unreachable
     /// target is bad input (exit 2), not a hundred failed trials.
+    ///
+    /// Its connections count among the requests sent (the target sees them), and under
+    /// cargo-nextest one process runs it for the whole run ([`SharedAnswers::once`]).
     pub fn preflight(&self) -> Result<(), UsageError> {
+        match self.shared.get() {
+            Some(shared) => shared.once("preflight", || self.preflight_here()),
+            None => self.preflight_here(),
+        }
+    }
+
+    fn preflight_here(&self) -> Result<(), UsageError> {
         let url = &self.target.base_url;
         let host = url.host_str().unwrap_or_default().to_owned();
         let port = url.port_or_known_default().unwrap_or(80);
@@ -536,6 +546,7 @@ impl RunContext {
             .to_owned();
         self.runtime.block_on(async {
             let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+            self.politeness.count_sent();
             match tokio::time::timeout(timeout, connect).await {
                 Ok(Ok(_)) => {}
                 Ok(Err(err)) => return Err(unreachable(err.to_string())),
@@ -549,6 +560,7 @@ impl RunContext {
             // `https://` in front of a plain-HTTP server would make every trial an ERROR:
             // one bounded plain-HTTP probe (no credential, never a billed request) tells.
             if url.scheme() == "https" {
+                self.politeness.count_sent();
                 if let Some(reason) = crate::http::preflight::probe_tls_mismatch(url, timeout).await
                 {
                     return Err(unreachable(reason));

@@ -296,7 +296,7 @@ pub struct RunFacts {
 }
 
 /// What a finished run adds to its facts.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct RunTotals {
     pub requests_sent: usize,
     pub fuzz_requests: Option<String>,
@@ -310,6 +310,9 @@ pub struct RunTotals {
     pub stale_baseline_entries: Vec<String>,
     /// Baseline entries past their `until` date.
     pub expired_baseline_entries: Vec<String>,
+    /// Whether `--strict-baseline` was on: then stale and expired entries fail the run.
+    #[serde(default)]
+    pub strict_baseline: bool,
     /// Why the run stopped early, if it did (a stalled target, an interrupt).
     pub interrupted: Option<String>,
     /// `pass` or `fail`.

@@ -125,6 +125,41 @@ impl SharedAnswers {
         answer
     }
 
+    /// Runs `check` once per nextest run (the preflight): the first process runs it and,
+    /// when it passes, records so; the others wait for that record and skip the check, so
+    /// the target sees one preflight per run, not one per process. A failure is not
+    /// recorded: a process that finds no record in time runs the check itself and reports
+    /// what it finds.
+    pub fn once<E>(&self, name: &str, check: impl FnOnce() -> Result<(), E>) -> Result<(), E> {
+        let key = &hex_digest(&[&self.salt, "once", name])[..32];
+        let done = self.dir.join(format!("{key}.done"));
+        let lock = self.dir.join(format!("{key}.lock"));
+        if done.exists() {
+            return Ok(());
+        }
+        let owner = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&lock)
+            .is_ok();
+        if !owner {
+            let deadline = Instant::now() + self.wait;
+            while Instant::now() < deadline && lock.exists() && !done.exists() {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if done.exists() {
+                return Ok(());
+            }
+            return check();
+        }
+        let outcome = check();
+        if outcome.is_ok() {
+            let _ = std::fs::write(&done, b"ok");
+        }
+        let _ = std::fs::remove_file(&lock);
+        outcome
+    }
+
     fn key_of(&self, request: &RequestSpec, sent_url: &str) -> String {
         let mut parts: Vec<&str> = vec![
             &self.salt,

@@ -70,6 +70,8 @@ struct Config {
 pub struct Server {
     pub url: String,
     pub task_ids: Vec<String>,
+    /// Requests the server received: what a test compares with the fuzzer's own count.
+    pub received: Arc<std::sync::atomic::AtomicUsize>,
     _stop: oneshot::Sender<()>,
 }
 
@@ -100,7 +102,18 @@ pub fn start(runtime: &tokio::runtime::Runtime, fault: Fault, reads: Reads) -> S
         ))))
         .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("a local address");
-    let app = Router::new().fallback(handle).with_state(config);
+    let received = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = Arc::clone(&received);
+    let app =
+        Router::new()
+            .fallback(handle)
+            .with_state(config)
+            .layer(axum::middleware::map_request(
+                move |request: axum::extract::Request| {
+                    counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    std::future::ready(request)
+                },
+            ));
     runtime.spawn(async move {
         let _ = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
@@ -111,6 +124,7 @@ pub fn start(runtime: &tokio::runtime::Runtime, fault: Fault, reads: Reads) -> S
     Server {
         url: format!("http://{addr}/"),
         task_ids,
+        received,
         _stop: stop,
     }
 }

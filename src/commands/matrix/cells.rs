@@ -22,6 +22,10 @@ pub struct ChildReport {
 #[derive(Debug, Deserialize)]
 pub struct ChildFacts {
     pub dialect: Option<String>,
+    #[serde(default)]
+    pub target_url: String,
+    #[serde(default)]
+    pub target_label: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -34,6 +38,10 @@ pub struct ChildTotals {
     pub ignored: usize,
     pub interrupted: Option<String>,
     pub verdict: String,
+    #[serde(default)]
+    pub exit_code: u8,
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 #[derive(Debug, Deserialize)]

@@ -19,6 +19,7 @@ mod cells;
 mod child;
 mod command;
 pub mod config;
+mod from_reports;
 pub mod mocks;
 pub mod model;
 mod progress;
@@ -44,8 +45,18 @@ use model::{MatrixOutcome, TargetOutcome, Verdict, MATRIX_SCHEMA_VERSION};
 #[derive(Debug, Clone, clap::Args)]
 pub struct MatrixArgs {
     /// The matrix file: global options and one `[[target]]` per server (docs/matrix.md).
-    #[arg(value_name = "TARGETS.toml")]
-    pub file: PathBuf,
+    #[arg(value_name = "TARGETS.toml", required_unless_present = "from_reports")]
+    pub file: Option<PathBuf>,
+    /// Build the matrix from the `report.json` files of separate `mjconform check --report
+    /// json` runs (a CI job matrix) instead of running targets: each DIR is a report file, a
+    /// directory holding `report.json`, or a directory of such directories.
+    #[arg(
+        long,
+        value_name = "DIR",
+        num_args = 1..,
+        conflicts_with_all = ["file", "concurrency", "deadline", "identify"]
+    )]
+    pub from_reports: Vec<PathBuf>,
     /// Most targets checked at once [default: the file's `concurrency`, else 4].
     #[arg(long, value_name = "N", value_parser = crate::run::cli::parse_concurrency)]
     pub concurrency: Option<u32>,
@@ -70,6 +81,22 @@ pub const JSON_FILE: &str = "matrix.json";
 /// Runs the matrix and maps its outcome to the exit code: 0 every target passed (known
 /// deviations allowed), 1 a target failed or could not run, 2 bad input, 130 interrupted.
 pub fn run(args: MatrixArgs) -> ExitCode {
+    if !args.from_reports.is_empty() {
+        let out_dir = args
+            .report_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("mjconform-matrix"));
+        return match from_reports::execute(&args.from_reports, &out_dir) {
+            Ok(outcome) => ExitCode::from(outcome.exit_code),
+            Err(err) => usage_exit(&UsageError::Matrix(err)),
+        };
+    }
+    let Some(file) = args.file.as_ref() else {
+        // clap requires the file unless --from-reports is given.
+        return usage_exit(&UsageError::Arguments(
+            "a matrix file (TARGETS.toml) or --from-reports DIR is required".to_owned(),
+        ));
+    };
     let overrides = Overrides {
         concurrency: args.concurrency.map(|n| n as usize),
         deadline: args.deadline,
@@ -77,7 +104,7 @@ pub fn run(args: MatrixArgs) -> ExitCode {
         identify: args.identify,
     };
     let env = |name: &str| std::env::var(name).ok();
-    let matrix = match config::load(&args.file, &overrides, &env) {
+    let matrix = match config::load(file, &overrides, &env) {
         Ok(matrix) => matrix,
         Err(err) => return usage_exit(&UsageError::Matrix(err)),
     };

@@ -69,6 +69,21 @@ pub struct Cell {
 }
 
 impl Cell {
+    /// What a failing or could-not-run cell is about, in at most `max` characters: the first
+    /// finding (or reason) of its first such trial, without the trial's name.
+    pub fn why(&self, max: usize) -> Option<String> {
+        if !matches!(self.status, CellStatus::Fail | CellStatus::CouldNotRun) || self.trials == 0 {
+            return None;
+        }
+        let summary = self.summary.as_deref().or(self.reason.as_deref())?;
+        // A summary is `<trial name>: <what>`; trial names hold `::` but never `: `.
+        let what = summary.split_once(": ").map_or(summary, |(_, what)| what);
+        Some(match what.char_indices().nth(max) {
+            Some((at, _)) => format!("{}…", &what[..at]),
+            None => what.to_owned(),
+        })
+    }
+
     /// The words a cell shows: `pass`, `3 failures`, `known`, `could not run: deadline`.
     pub fn text(&self) -> String {
         match self.status {

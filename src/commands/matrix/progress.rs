@@ -42,24 +42,24 @@ pub fn summary_lines(outcome: &MatrixOutcome) -> Vec<String> {
             .count()
     };
     lines.push(format!(
-        "mjconform matrix: {}: {} pass, {} pass with known deviations only, {} fail, {} could not run ({:.1} s)",
+        "mjconform matrix: {}: {} pass, {} pass with known deviations only, {} fail, {} could not run ({})",
         plural(outcome.targets.len(), "target", "targets"),
         count(Verdict::Pass),
         count(Verdict::Known),
         count(Verdict::Fail),
         count(Verdict::CouldNotRun),
-        outcome.duration_ms as f64 / 1000.0
+        crate::reports::duration_text(outcome.duration_ms)
     ));
     lines
 }
 
 fn target_line(target: &TargetOutcome, width: usize) -> String {
     let mut line = format!(
-        "{:width$}  {:<13}  {}  ({:.1} s)",
+        "{:width$}  {:<13}  {}  ({})",
         target.name,
         target.verdict.label(),
         target.counts_line(),
-        target.duration_ms as f64 / 1000.0
+        crate::reports::duration_text(target.duration_ms)
     );
     if let Some(reason) = &target.reason {
         line.push_str(&format!(": {reason}"));

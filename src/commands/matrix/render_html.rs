@@ -21,6 +21,7 @@ thead th{background:#f6f8fa;position:sticky;top:0}th.check{text-align:left;font-
 .cell{display:block;text-decoration:none;color:inherit;white-space:nowrap;padding:.1rem .3rem;border-radius:3px}
 .pass{background:#dafbe1}.known{background:#fff8c5}.fail{background:#ffcecb}.error{background:#ffe2bd}
 .ignored{background:#eef1f4}td.none{background:#fff}a.cell:hover{outline:2px solid #0969da}
+.why{display:block;white-space:normal;font-size:.72rem;max-width:14rem;opacity:.85}
 .badge{padding:.05rem .4rem;border-radius:3px;font-weight:600}
 ul.notes li{margin:.2rem 0}footer{margin-top:1.5rem;color:#59636e;font-size:12px}
 ";
@@ -39,13 +40,13 @@ pub fn render(outcome: &MatrixOutcome) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
          <title>mjconform matrix {}: {}</title>\n<style>\n{STYLE}</style>\n</head>\n<body>\n\
          <header id=\"verdict\" class=\"verdict {class}\">\n<h1>{title}</h1>\n<p>{}</p>\n\
-         <p class=\"muted\">{} · started {} · {:.1} s · at most {} targets at once</p>\n",
+         <p class=\"muted\">{} · started {} · {} · at most {} targets at once</p>\n",
         if failed { "FAIL" } else { "PASS" },
         html(&headline(outcome)),
         html(&headline(outcome)),
         html(&outcome.file),
         html(&outcome.started_at),
-        outcome.duration_ms as f64 / 1000.0,
+        crate::reports::duration_text(outcome.duration_ms),
         outcome.concurrency,
     )
     .unwrap();
@@ -94,7 +95,7 @@ fn grid(out: &mut String, outcome: &MatrixOutcome) {
     });
     header_row(out, outcome, "counts", |target| html(&target.counts_line()));
     header_row(out, outcome, "time", |target| {
-        format!("{:.1} s", target.duration_ms as f64 / 1000.0)
+        crate::reports::duration_text(target.duration_ms)
     });
     out.push_str("</thead>\n<tbody>\n");
     for check in &outcome.checks {
@@ -125,6 +126,9 @@ fn header_row(
     out.push_str("</tr>\n");
 }
 
+/// Characters of a cell's first finding shown under its count.
+const WHY_CHARS: usize = 70;
+
 fn cell(out: &mut String, target: &TargetOutcome, cell: Option<&Cell>) {
     let Some(cell) = cell else {
         out.push_str("<td class=\"none\" title=\"not run on this target\">—</td>");
@@ -142,7 +146,11 @@ fn cell(out: &mut String, target: &TargetOutcome, cell: Option<&Cell>) {
         (None, Some(reason)) => format!("{}: could not run: {reason}", target.name),
         (None, None) => format!("{}: {}", target.name, cell.text()),
     };
-    let text = format!("{glyph} {}", html(&cell.text()));
+    let mut text = format!("{glyph} {}", html(&cell.text()));
+    // The first finding under the count: the reader sees what broke without hovering.
+    if let Some(why) = cell.why(WHY_CHARS) {
+        write!(text, "<small class=\"why\">{}</small>", html(&why)).unwrap();
+    }
     match &cell.link {
         Some(link) => write!(
             out,

@@ -81,7 +81,7 @@ fn targets(out: &mut String, outcome: &MatrixOutcome) {
         };
         writeln!(
             out,
-            "| {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {:.1} s | {report} |",
+            "| {} | {} {} | {} | {} | {} | {} | {} | {} | {} | {} | {report} |",
             markdown_inline(&target.name),
             verdict_icon(target.verdict),
             markdown_inline(target.verdict.label()),
@@ -92,7 +92,7 @@ fn targets(out: &mut String, outcome: &MatrixOutcome) {
             counts(|c| c.failed),
             counts(|c| c.could_not_run),
             counts(|c| c.requests_sent),
-            target.duration_ms as f64 / 1000.0,
+            crate::reports::duration_text(target.duration_ms),
         )
         .unwrap();
     }
@@ -131,10 +131,21 @@ fn cell(cell: Option<&Cell>) -> String {
         CellStatus::Ignored => "–",
     };
     let text = markdown_inline(&cell.text());
-    match &cell.link {
-        Some(link) => format!("{glyph} [{text}]({link})"),
+    // The first finding as the link's tooltip and as a small line under the count.
+    let why = cell.why(70);
+    let title = cell
+        .summary
+        .as_deref()
+        .map(|summary| format!(" \"{}\"", markdown_inline(summary)))
+        .unwrap_or_default();
+    let mut shown = match &cell.link {
+        Some(link) => format!("{glyph} [{text}]({link}{title})"),
         None => format!("{glyph} {text}"),
+    };
+    if let Some(why) = why {
+        shown.push_str(&format!("<br><sub>{}</sub>", markdown_inline(&why)));
     }
+    shown
 }
 
 /// Why each target that could not run could not, in full.

@@ -126,7 +126,7 @@ fn blank(target: &Target, endpoint: &Endpoint) -> TargetOutcome {
 }
 
 /// The verdict, reason and cells from how the child ended and what it wrote.
-fn judge(
+pub(super) fn judge(
     outcome: &mut TargetOutcome,
     ended: Option<&Ended>,
     report: Option<Result<ChildReport, String>>,
@@ -149,6 +149,10 @@ fn judge(
             ))
         }
         Some(ended) if ended.interrupted => Some(format!("interrupted; {partial}")),
+        // Ctrl-C reaches the child too: it wrote its reports and exited 130.
+        Some(ended) if ended.exit_code == Some(130) => {
+            Some(format!("interrupted (Ctrl-C); {partial}"))
+        }
         Some(ended) if ended.exit_code == Some(2) => Some(
             ended
                 .error_line()
