@@ -158,6 +158,9 @@ struct Case {
     behaviour: Behaviour,
     must_fail: &'static [&'static str],
     may_fail: &'static [&'static str],
+    /// Trials whose check is at level `warn`: each must be named in a `mjconform: warning:`
+    /// line, and the run still passes.
+    must_warn: &'static [&'static str],
     extra_args: &'static [&'static str],
 }
 
@@ -168,6 +171,7 @@ fn cases() -> Vec<Case> {
             behaviour: Arc::new(conforming),
             must_fail: &[],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -176,9 +180,22 @@ fn cases() -> Vec<Case> {
                 (request.method == "POST")
                     .then(|| answer("200 OK", &[("content-type", "application/json")], TASK).into())
             }),
+            // RFC 9110 binds no origin to refuse a method: a warning by default.
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &["unsupported_method::method_post"],
+            extra_args: &[],
+        },
+        Case {
+            name: "post_served_like_get_fails_unsupported_method_when_denied",
+            behaviour: breaking(|request| {
+                (request.method == "POST")
+                    .then(|| answer("200 OK", &[("content-type", "application/json")], TASK).into())
+            }),
             must_fail: &["unsupported_method::method_post"],
             may_fail: &[],
-            extra_args: &[],
+            must_warn: &[],
+            extra_args: &["--deny", "unsupported_method"],
         },
         Case {
             name: "a_405_without_allow_fails_allow_on_405",
@@ -188,6 +205,7 @@ fn cases() -> Vec<Case> {
             }),
             must_fail: &["allow_on_405::method_post", "allow_on_405::method_delete"],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -209,17 +227,34 @@ fn cases() -> Vec<Case> {
             // The fuzzer's credential properties read the same answers; they judge the
             // status, not the challenge.
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
-            name: "a_refused_head_fails_head_supported",
-            behaviour: breaking(|request| {
-                (request.method == "HEAD")
-                    .then(|| raw("HTTP/1.1 405 Method Not Allowed\r\nallow: GET\r\ncontent-length: 0\r\nconnection: close", "").into())
-            }),
+            // The most correct refusal there is, from a server that is not general-purpose:
+            // no contract failure, a warning.
+            name: "a_head_refused_with_405_and_allow_get_is_a_warning",
+            behaviour: Arc::new(refuses_head),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &["head_supported::head"],
+            extra_args: &[],
+        },
+        Case {
+            name: "a_refused_head_fails_head_supported_when_denied",
+            behaviour: Arc::new(refuses_head),
             must_fail: &["head_supported::head"],
             may_fail: &[],
-            extra_args: &[],
+            must_warn: &[],
+            extra_args: &["--deny", "head_supported"],
+        },
+        Case {
+            name: "an_allowed_check_is_not_run",
+            behaviour: Arc::new(refuses_head),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &[],
+            extra_args: &["--allow", "head_supported"],
         },
         Case {
             name: "a_head_answer_with_a_body_fails_head_has_no_body",
@@ -229,6 +264,7 @@ fn cases() -> Vec<Case> {
             }),
             must_fail: &["head_has_no_body::head"],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -250,6 +286,7 @@ fn cases() -> Vec<Case> {
                 "honest_framing::framing",
             ],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -262,6 +299,7 @@ fn cases() -> Vec<Case> {
             // The library reads the same answer as a broken body: the task's checks report
             // that they could not run, naming the short body.
             may_fail: &["::task_1747132423020537", "fuzz::"],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -273,6 +311,7 @@ fn cases() -> Vec<Case> {
             must_fail: &["honest_framing::framing"],
             // The library stops at the announced length: the task body it judges is cut off.
             may_fail: &["::task_1747132423020537", "fuzz::"],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -288,6 +327,7 @@ fn cases() -> Vec<Case> {
             }),
             must_fail: &["honest_framing::options"],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -302,6 +342,7 @@ fn cases() -> Vec<Case> {
             must_fail: &["max_response_time::unknown_id"],
             // Fuzzed unknown ids are slow too, but no property judges time.
             may_fail: &[],
+            must_warn: &[],
             extra_args: &["--max-response-time", "100ms", "--fuzz-cases", "0"],
         },
     ]
@@ -392,6 +433,19 @@ fn serve(runtime: &tokio::runtime::Runtime, behaviour: Behaviour) -> Result<Sock
 }
 
 /// `mjconform check` against `addr` with the default options (and `extra`).
+/// A plain API server: HEAD refused with 405 and `Allow: GET` (ASP.NET `MapGet`), every other
+/// answer conforming.
+fn refuses_head(request: &Request) -> Reply {
+    if request.method == "HEAD" {
+        return raw(
+            "HTTP/1.1 405 Method Not Allowed\r\nallow: GET\r\ncontent-length: 0\r\nconnection: close",
+            "",
+        )
+        .into();
+    }
+    conforming(request)
+}
+
 fn check(addr: SocketAddr, extra: &[&str]) -> Result<Output, Failed> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
     for (name, _) in std::env::vars_os() {
@@ -461,6 +515,43 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case) -> Result<(), Failed
             evidence(&output)
         )
         .into());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warned: BTreeSet<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("mjconform: warning: "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    let expected_warnings: BTreeSet<&str> = case.must_warn.iter().copied().collect();
+    if warned != expected_warnings {
+        return Err(format!(
+            "expected warnings for {expected_warnings:?}, got {warned:?}\n{}",
+            evidence(&output)
+        )
+        .into());
+    }
+    if !case.must_warn.is_empty() {
+        let count = format!("{} warning", case.must_warn.len());
+        if !stderr.lines().any(|line| line.contains(" requests sent") && line.contains(&count)) {
+            return Err(format!("no `{count}` in the last lines\n{}", evidence(&output)).into());
+        }
+    }
+    for pair in case.extra_args.windows(2) {
+        if pair[0] == "--allow" {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let ignored = stdout.lines().any(|line| {
+                line.starts_with(&format!("test {}::", pair[1]))
+                    && line.contains("ignored, allowed by level")
+            });
+            if !ignored {
+                return Err(format!(
+                    "`{}` is allowed, yet its trials were not reported ignored\n{}",
+                    pair[1],
+                    evidence(&output)
+                )
+                .into());
+            }
+        }
     }
     let expected_code = if case.must_fail.is_empty() { 0 } else { 1 };
     if output.status.code() != Some(expected_code) {

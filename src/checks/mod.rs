@@ -13,6 +13,7 @@
 mod button_custom_ids;
 mod content_type_conformance;
 mod ignored_auth;
+pub mod levels;
 mod not_a_server_error;
 mod positive_data_acceptance;
 mod progress_format;

@@ -160,9 +160,15 @@ impl Report<'_> {
             }
             format!("{} in {trials} trials", parts.join(" and "))
         } else {
-            format!("{} of {trials} trials passed", totals.passed + totals.known)
+            format!(
+                "{} of {trials} trials passed",
+                totals.passed + totals.known + totals.warnings
+            )
         };
         let mut asides = Vec::new();
+        if totals.warnings > 0 {
+            asides.push(plural(totals.warnings, "warning", "warnings"));
+        }
         if totals.known > 0 {
             asides.push(plural(totals.known, "known deviation", "known deviations"));
         }
@@ -188,6 +194,14 @@ impl Report<'_> {
         };
         of(TrialStatus::Failed)
             .chain(of(TrialStatus::Errored))
+            .collect()
+    }
+
+    /// The trials whose findings are warnings (a check at level `warn`), in name order.
+    pub fn warned(&self) -> Vec<&TrialRecord> {
+        self.trials
+            .iter()
+            .filter(|trial| trial.status == TrialStatus::Warned)
             .collect()
     }
 }
