@@ -541,7 +541,7 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case) -> Result<(), Failed
             let stdout = String::from_utf8_lossy(&output.stdout);
             let ignored = stdout.lines().any(|line| {
                 line.starts_with(&format!("test {}::", pair[1]))
-                    && line.contains("ignored, allowed by level")
+                    && line.contains("ignored (allowed by level)")
             });
             if !ignored {
                 return Err(format!(
