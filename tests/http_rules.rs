@@ -36,6 +36,8 @@ struct Request {
     method: String,
     path: String,
     authorized: bool,
+    /// The real key arrived under some scheme (`Basic KEY`, `Token KEY`, `Bearer KEY`).
+    carries_key: bool,
 }
 
 impl Request {
@@ -249,6 +251,21 @@ fn cases() -> Vec<Case> {
             extra_args: &["--deny", "head_supported"],
         },
         Case {
+            // `Basic KEY`, `Token KEY` get the task: nobody gets in without the key, so this
+            // is a leniency about the scheme (a warning), never ignored auth.
+            name: "the_real_key_under_another_scheme_is_a_warning_not_ignored_auth",
+            behaviour: Arc::new(|request: &Request| {
+                conforming(&Request {
+                    authorized: request.authorized || request.carries_key,
+                    ..request.clone()
+                })
+            }),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &["fuzz::credentials::other_scheme_refused"],
+            extra_args: &[],
+        },
+        Case {
             name: "an_allowed_check_is_not_run",
             behaviour: Arc::new(refuses_head),
             must_fail: &[],
@@ -416,10 +433,17 @@ fn serve(runtime: &tokio::runtime::Runtime, behaviour: Behaviour) -> Result<Sock
                             })
                     })
                 });
+                let carries_key = text.lines().any(|line| {
+                    line.split_once(':').is_some_and(|(name, value)| {
+                        name.eq_ignore_ascii_case("authorization")
+                            && value.split_whitespace().last() == Some(KEY)
+                    })
+                });
                 let reply = behaviour(&Request {
                     method,
                     path,
                     authorized,
+                    carries_key,
                 });
                 if let Some(delay) = reply.delay {
                     tokio::time::sleep(delay).await;
@@ -432,7 +456,6 @@ fn serve(runtime: &tokio::runtime::Runtime, behaviour: Behaviour) -> Result<Sock
     Ok(addr)
 }
 
-/// `mjconform check` against `addr` with the default options (and `extra`).
 /// A plain API server: HEAD refused with 405 and `Allow: GET` (ASP.NET `MapGet`), every other
 /// answer conforming.
 fn refuses_head(request: &Request) -> Reply {
@@ -446,6 +469,7 @@ fn refuses_head(request: &Request) -> Reply {
     conforming(request)
 }
 
+/// `mjconform check` against `addr` with the default options (and `extra`).
 fn check(addr: SocketAddr, extra: &[&str]) -> Result<Output, Failed> {
     let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
     for (name, _) in std::env::vars_os() {
