@@ -245,6 +245,13 @@ fn main() -> ExitCode {
         ));
     }
     let runtime_for_refusal = Arc::clone(&runtime);
+    {
+        let runtime = Arc::clone(&runtime);
+        trials.push(Trial::test(
+            "dialects::identify::a_key_of_the_tools_own_words_keeps_them_whole",
+            move || identify_keeps_its_own_words(&runtime),
+        ));
+    }
     trials.push(Trial::test(
         "dialects::identify::a_key_refused_everywhere_names_no_family",
         move || identify_refused(&runtime_for_refusal),
@@ -439,6 +446,42 @@ fn matrix_cell(runtime: &tokio::runtime::Runtime, suite: &str, mock: &str) -> Re
     let expected_code = if expected.is_empty() { 0 } else { 1 };
     if code != Some(expected_code) {
         return Err(format!("exit {code:?}, expected {expected_code}\n{}", evidence()).into());
+    }
+    Ok(())
+}
+
+/// A key made of the tool's own words (`dk-java-original`): identify's printed command and
+/// ranking keep the dialect's name and description whole, and the key itself never shows.
+fn identify_keeps_its_own_words(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    const KEY: &str = "dk-java-original";
+    let config = ProviderConfig {
+        advance_step: ADVANCE_STEP,
+        dialect: dialect("java-original"),
+        api_key: KEY.to_owned(),
+        ..ProviderConfig::with_random_key()
+    };
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let served = Mock {
+        running: runtime
+            .block_on(provider::start(config, loopback))
+            .map_err(|err| format!("the mock did not start: {err}"))?,
+    };
+    let mut command = mjconform();
+    command.arg("identify");
+    target_args(&mut command, &served);
+    let output = output(command)?;
+    drop(served);
+    let text = format!("{}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+    for words in [
+        "next: mjconform check --dialect java-original --target-url",
+        "the original Java proxy",
+    ] {
+        if !text.contains(words) {
+            return Err(format!("`{words}` is not printed whole\n{text}").into());
+        }
+    }
+    if text.contains(KEY) {
+        return Err(format!("the key leaked\n{text}").into());
     }
     Ok(())
 }
