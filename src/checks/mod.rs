@@ -81,6 +81,13 @@ impl Probe {
         }
     }
 
+    /// Whether the request carries the run's own key: every probe but the two credential
+    /// probes. When the server refuses that key, an answer to such a request says nothing
+    /// about the server's contract.
+    pub fn carries_run_credential(&self) -> bool {
+        !matches!(self, Probe::MissingCredential | Probe::WrongKey)
+    }
+
     /// A GET read by the library: what the spec documents, so what the contract checks judge.
     pub fn is_documented_get(&self) -> bool {
         matches!(
