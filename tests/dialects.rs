@@ -484,7 +484,11 @@ fn identify_keeps_its_own_words(runtime: &tokio::runtime::Runtime) -> Result<(),
     target_args(&mut command, &served);
     let output = output(command)?;
     drop(served);
-    let text = format!("{}{}", stdout(&output), String::from_utf8_lossy(&output.stderr));
+    let text = format!(
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
     for words in [
         "next: mjconform check --dialect java-original --target-url",
         "the original Java proxy",

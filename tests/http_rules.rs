@@ -556,7 +556,10 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case) -> Result<(), Failed
     }
     if !case.must_warn.is_empty() {
         let count = format!("{} warning", case.must_warn.len());
-        if !stderr.lines().any(|line| line.contains(" requests sent") && line.contains(&count)) {
+        if !stderr
+            .lines()
+            .any(|line| line.contains(" requests sent") && line.contains(&count))
+        {
             return Err(format!("no `{count}` in the last lines\n{}", evidence(&output)).into());
         }
     }

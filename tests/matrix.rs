@@ -780,7 +780,10 @@ fn identify_finds_the_placement_the_check_uses() -> Result<(), Failed> {
         || format!("the check's placement {placement} is not identify's:\n{log}"),
     )?;
     ensure(report["totals"]["errored"] == 0, || {
-        format!("checks could not run with identify's placement: {}", report["totals"])
+        format!(
+            "checks could not run with identify's placement: {}",
+            report["totals"]
+        )
     })?;
     no_key_in(&dir.join("out"), 5)
 }

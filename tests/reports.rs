@@ -1020,7 +1020,11 @@ fn interrupted_empty_run() -> Result<(), Failed> {
 fn warnings_in_every_report() -> Result<(), Failed> {
     let mut warned = record("head_supported::head", Family::Check, TrialStatus::Warned);
     warned.findings = vec![FindingRecord::of(
-        &Finding::status(405, "the status GET gets", "HEAD got 405: the server refuses HEAD"),
+        &Finding::status(
+            405,
+            "the status GET gets",
+            "HEAD got 405: the server refuses HEAD",
+        ),
         redactor(),
     )];
     warned.exchange = Some(exchange_record("1", 405, ""));

@@ -129,14 +129,17 @@ fn a_refused_key_is_one_cause_and_the_hint_names_the_placement() -> Result<(), F
         &id,
         &dir,
         "json",
-        &["--key-placement", "header:mj-api-secret", "--fuzz-cases", "0"],
+        &[
+            "--key-placement",
+            "header:mj-api-secret",
+            "--fuzz-cases",
+            "0",
+        ],
     )
     .output()?;
     let said = text(&output);
     expect(
-        said.contains(
-            "the server accepts the key as `bearer`: rerun with --key-placement bearer",
-        ),
+        said.contains("the server accepts the key as `bearer`: rerun with --key-placement bearer"),
         || format!("the hint does not name the working placement:\n{said}"),
     )?;
     let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("report.json"))?)?;

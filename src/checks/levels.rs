@@ -267,7 +267,7 @@ impl Levels {
 
 /// The name a trial's level is looked up by: the check of a suite trial, the property (the
 /// last part) of a fuzz trial, `lifecycle`; `None` for a trial no level governs (snapshots).
-pub fn level_name<'a>(family_check: &'a str) -> Option<&'a str> {
+pub fn level_name(family_check: &str) -> Option<&str> {
     let last = family_check.rsplit("::").next().unwrap_or(family_check);
     DEFAULT_LEVELS
         .iter()

@@ -488,10 +488,9 @@ impl RunContext {
             Some(placement) => format!(
                 "the server accepts the key as `{placement}`: rerun with --key-placement {placement}"
             ),
-            None => format!(
-                "no other key placement was accepted either, so the key itself may be wrong \
-                 (`mjconform identify` tries each placement and names the server's family)"
-            ),
+            None => "no other key placement was accepted either, so the key itself may be wrong \
+                     (`mjconform identify` tries each placement and names the server's family)"
+                .to_owned(),
         };
         Some(format!(
             "the credential was refused on every request that carried it (as `{}`); {hint}",
