@@ -2,7 +2,9 @@
 //! (most of them in a way hyper, and so the reference provider, will not write), and one
 //! that keeps every rule while looking unusual. Each runs `mjconform check` with the default
 //! options (only the target, key and task id given) and asserts which trial families fail:
-//! exactly the rule's own check, and nothing for the conforming one. The conforming run also
+//! exactly the rule's own check, and nothing for the conforming one; a rule whose check is at
+//! level `warn` by default (a HEAD refused with 405, a POST served) is a warning, and fails
+//! when the run denies it. The conforming run also
 //! pins the number of requests a run sends.
 //!
 //! The servers answer one request per connection and close it, so a test never depends on
