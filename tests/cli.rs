@@ -282,6 +282,24 @@ fn main() -> ExitCode {
         env: vec![("MJ_TIMEOUT", "whenever".to_owned())],
         words: vec!["`whenever`".to_owned(), "MJ_TIMEOUT".to_owned()],
     });
+    mistakes.push(mistake(
+        "unknown_check_level_names_the_known_checks",
+        &["check", "--deny", "head_supported,head_suported"],
+        &[
+            "`head_suported` is not a check",
+            "known: not_a_server_error",
+            "head_supported",
+        ],
+    ));
+    mistakes.push(Mistake {
+        name: "unknown_check_in_mj_allow_names_the_variable",
+        args: vec!["check".to_owned()],
+        env: vec![("MJ_ALLOW", "time_order,nope".to_owned())],
+        words: vec![
+            "MJ_ALLOW (read as --allow)".to_owned(),
+            "`nope` is not a check".to_owned(),
+        ],
+    });
     mistakes.push(Mistake {
         name: "bad_rate_in_environment_names_the_variable",
         args: vec!["check".to_owned()],

@@ -37,8 +37,8 @@ macro_rules! trials {
 
 /// Every authenticated request refused: the suite puts the key where the mock does not read it
 /// (the two documents' security schemes share no placement), so every 401 the run gets. The
-/// checks that need an authenticated answer could not run (the refused-credential reading); the
-/// watch, which has no such reading, fails on the first 401.
+/// checks that need an authenticated answer could not run (the refused-credential reading), and
+/// so does the watch: one refused key is one cause.
 const REFUSED: [&str; 9] = [
     "positive_data_acceptance::tasks (could not run)",
     "task_id_matches::tasks (could not run)",
@@ -48,23 +48,33 @@ const REFUSED: [&str; 9] = [
     "progress_format::tasks (could not run)",
     "button_custom_ids::tasks (could not run)",
     "unknown_id_not_found::unknown_id (could not run)",
-    "lifecycle::watch",
+    "lifecycle::watch (could not run)",
 ];
 
 /// Every 401 of a refused run lacks the `WWW-Authenticate` challenge, which the doc's suite
-/// judges by HTTP's own rules (the dialects accept it as their family's known deviation).
-const NO_CHALLENGE_REFUSED: [&str; 6] = trials!(
-    "www_authenticate_on_401": "tasks", "unknown_id", "missing_credential", "wrong_key", "head", "framing"
-);
+/// judges by HTTP's own rules (the dialects accept it as their family's known deviation): a
+/// failure on the credential probes, could not run on the requests that carried the refused key.
+const NO_CHALLENGE_REFUSED: [&str; 6] = [
+    "www_authenticate_on_401::tasks (could not run)",
+    "www_authenticate_on_401::unknown_id (could not run)",
+    "www_authenticate_on_401::missing_credential",
+    "www_authenticate_on_401::wrong_key",
+    "www_authenticate_on_401::head (could not run)",
+    "www_authenticate_on_401::framing (could not run)",
+];
 
 /// The same where the key is read: only the credential probes get a 401.
 const NO_CHALLENGE_PROBES: [&str; 2] =
     trials!("www_authenticate_on_401": "missing_credential", "wrong_key");
 
-/// The mock's 401 has another content type than the suite's document gives 401: every 401 the
-/// run gets (with the key refused, all of them).
-const CONTENT_TYPE_ON_EVERY_401: [&str; 4] =
-    trials!("content_type_conformance": "tasks", "unknown_id", "missing_credential", "wrong_key");
+/// The mock's 401 has another content type than the suite's document gives 401: a failure on
+/// the credential probes, could not run on the requests that carried the refused key.
+const CONTENT_TYPE_ON_EVERY_401: [&str; 4] = [
+    "content_type_conformance::tasks (could not run)",
+    "content_type_conformance::unknown_id (could not run)",
+    "content_type_conformance::missing_credential",
+    "content_type_conformance::wrong_key",
+];
 
 /// The mock's 401 body does not match the suite's 401 schema, on the credential probes.
 const SCHEMA_ON_PROBE_401: [&str; 2] =
@@ -142,7 +152,10 @@ fn expectations() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
             // on every answer.
             &[
                 &REFUSED,
-                &trials!("response_schema_conformance": "tasks", "unknown_id"),
+                &[
+                    "response_schema_conformance::tasks (could not run)",
+                    "response_schema_conformance::unknown_id (could not run)",
+                ],
                 &SCHEMA_ON_PROBE_401,
             ],
         ),
@@ -245,6 +258,13 @@ fn main() -> ExitCode {
         ));
     }
     let runtime_for_refusal = Arc::clone(&runtime);
+    {
+        let runtime = Arc::clone(&runtime);
+        trials.push(Trial::test(
+            "dialects::identify::a_key_of_the_tools_own_words_keeps_them_whole",
+            move || identify_keeps_its_own_words(&runtime),
+        ));
+    }
     trials.push(Trial::test(
         "dialects::identify::a_key_refused_everywhere_names_no_family",
         move || identify_refused(&runtime_for_refusal),
@@ -439,6 +459,46 @@ fn matrix_cell(runtime: &tokio::runtime::Runtime, suite: &str, mock: &str) -> Re
     let expected_code = if expected.is_empty() { 0 } else { 1 };
     if code != Some(expected_code) {
         return Err(format!("exit {code:?}, expected {expected_code}\n{}", evidence()).into());
+    }
+    Ok(())
+}
+
+/// A key made of the tool's own words (`dk-java-original`): identify's printed command and
+/// ranking keep the dialect's name and description whole, and the key itself never shows.
+fn identify_keeps_its_own_words(runtime: &tokio::runtime::Runtime) -> Result<(), Failed> {
+    const KEY: &str = "dk-java-original";
+    let config = ProviderConfig {
+        advance_step: ADVANCE_STEP,
+        dialect: dialect("java-original"),
+        api_key: KEY.to_owned(),
+        ..ProviderConfig::with_random_key()
+    };
+    let loopback = SocketAddr::from((Ipv4Addr::LOCALHOST, 0));
+    let served = Mock {
+        running: runtime
+            .block_on(provider::start(config, loopback))
+            .map_err(|err| format!("the mock did not start: {err}"))?,
+    };
+    let mut command = mjconform();
+    command.arg("identify");
+    target_args(&mut command, &served);
+    let output = output(command)?;
+    drop(served);
+    let text = format!(
+        "{}{}",
+        stdout(&output),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    for words in [
+        "next: mjconform check --dialect java-original --target-url",
+        "the original Java proxy",
+    ] {
+        if !text.contains(words) {
+            return Err(format!("`{words}` is not printed whole\n{text}").into());
+        }
+    }
+    if text.contains(KEY) {
+        return Err(format!("the key leaked\n{text}").into());
     }
     Ok(())
 }

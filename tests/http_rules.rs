@@ -2,7 +2,9 @@
 //! (most of them in a way hyper, and so the reference provider, will not write), and one
 //! that keeps every rule while looking unusual. Each runs `mjconform check` with the default
 //! options (only the target, key and task id given) and asserts which trial families fail:
-//! exactly the rule's own check, and nothing for the conforming one. The conforming run also
+//! exactly the rule's own check, and nothing for the conforming one; a rule whose check is at
+//! level `warn` by default (a HEAD refused with 405, a POST served) is a warning, and fails
+//! when the run denies it. The conforming run also
 //! pins the number of requests a run sends.
 //!
 //! The servers answer one request per connection and close it, so a test never depends on
@@ -36,6 +38,8 @@ struct Request {
     method: String,
     path: String,
     authorized: bool,
+    /// The real key arrived under some scheme (`Basic KEY`, `Token KEY`, `Bearer KEY`).
+    carries_key: bool,
 }
 
 impl Request {
@@ -158,6 +162,9 @@ struct Case {
     behaviour: Behaviour,
     must_fail: &'static [&'static str],
     may_fail: &'static [&'static str],
+    /// Trials whose check is at level `warn`: each must be named in a `mjconform: warning:`
+    /// line, and the run still passes.
+    must_warn: &'static [&'static str],
     extra_args: &'static [&'static str],
 }
 
@@ -168,6 +175,7 @@ fn cases() -> Vec<Case> {
             behaviour: Arc::new(conforming),
             must_fail: &[],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -176,9 +184,22 @@ fn cases() -> Vec<Case> {
                 (request.method == "POST")
                     .then(|| answer("200 OK", &[("content-type", "application/json")], TASK).into())
             }),
+            // RFC 9110 binds no origin to refuse a method: a warning by default.
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &["unsupported_method::method_post"],
+            extra_args: &[],
+        },
+        Case {
+            name: "post_served_like_get_fails_unsupported_method_when_denied",
+            behaviour: breaking(|request| {
+                (request.method == "POST")
+                    .then(|| answer("200 OK", &[("content-type", "application/json")], TASK).into())
+            }),
             must_fail: &["unsupported_method::method_post"],
             may_fail: &[],
-            extra_args: &[],
+            must_warn: &[],
+            extra_args: &["--deny", "unsupported_method"],
         },
         Case {
             name: "a_405_without_allow_fails_allow_on_405",
@@ -188,6 +209,7 @@ fn cases() -> Vec<Case> {
             }),
             must_fail: &["allow_on_405::method_post", "allow_on_405::method_delete"],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -209,17 +231,49 @@ fn cases() -> Vec<Case> {
             // The fuzzer's credential properties read the same answers; they judge the
             // status, not the challenge.
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
-            name: "a_refused_head_fails_head_supported",
-            behaviour: breaking(|request| {
-                (request.method == "HEAD")
-                    .then(|| raw("HTTP/1.1 405 Method Not Allowed\r\nallow: GET\r\ncontent-length: 0\r\nconnection: close", "").into())
-            }),
+            // The most correct refusal there is, from a server that is not general-purpose:
+            // no contract failure, a warning.
+            name: "a_head_refused_with_405_and_allow_get_is_a_warning",
+            behaviour: Arc::new(refuses_head),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &["head_supported::head"],
+            extra_args: &[],
+        },
+        Case {
+            name: "a_refused_head_fails_head_supported_when_denied",
+            behaviour: Arc::new(refuses_head),
             must_fail: &["head_supported::head"],
             may_fail: &[],
+            must_warn: &[],
+            extra_args: &["--deny", "head_supported"],
+        },
+        Case {
+            // `Basic KEY`, `Token KEY` get the task: nobody gets in without the key, so this
+            // is a leniency about the scheme (a warning), never ignored auth.
+            name: "the_real_key_under_another_scheme_is_a_warning_not_ignored_auth",
+            behaviour: Arc::new(|request: &Request| {
+                conforming(&Request {
+                    authorized: request.authorized || request.carries_key,
+                    ..request.clone()
+                })
+            }),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &["fuzz::credentials::other_scheme_refused"],
             extra_args: &[],
+        },
+        Case {
+            name: "an_allowed_check_is_not_run",
+            behaviour: Arc::new(refuses_head),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &[],
+            extra_args: &["--allow", "head_supported"],
         },
         Case {
             name: "a_head_answer_with_a_body_fails_head_has_no_body",
@@ -229,6 +283,7 @@ fn cases() -> Vec<Case> {
             }),
             must_fail: &["head_has_no_body::head"],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -250,6 +305,7 @@ fn cases() -> Vec<Case> {
                 "honest_framing::framing",
             ],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -262,6 +318,7 @@ fn cases() -> Vec<Case> {
             // The library reads the same answer as a broken body: the task's checks report
             // that they could not run, naming the short body.
             may_fail: &["::task_1747132423020537", "fuzz::"],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -273,6 +330,7 @@ fn cases() -> Vec<Case> {
             must_fail: &["honest_framing::framing"],
             // The library stops at the announced length: the task body it judges is cut off.
             may_fail: &["::task_1747132423020537", "fuzz::"],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -288,6 +346,7 @@ fn cases() -> Vec<Case> {
             }),
             must_fail: &["honest_framing::options"],
             may_fail: &[],
+            must_warn: &[],
             extra_args: &[],
         },
         Case {
@@ -302,6 +361,7 @@ fn cases() -> Vec<Case> {
             must_fail: &["max_response_time::unknown_id"],
             // Fuzzed unknown ids are slow too, but no property judges time.
             may_fail: &[],
+            must_warn: &[],
             extra_args: &["--max-response-time", "100ms", "--fuzz-cases", "0"],
         },
     ]
@@ -387,10 +447,17 @@ fn serve_counting(
                             })
                     })
                 });
+                let carries_key = text.lines().any(|line| {
+                    line.split_once(':').is_some_and(|(name, value)| {
+                        name.eq_ignore_ascii_case("authorization")
+                            && value.split_whitespace().last() == Some(KEY)
+                    })
+                });
                 let reply = behaviour(&Request {
                     method,
                     path,
                     authorized,
+                    carries_key,
                 });
                 if let Some(delay) = reply.delay {
                     tokio::time::sleep(delay).await;
@@ -401,6 +468,19 @@ fn serve_counting(
         }
     });
     Ok((addr, accepted))
+}
+
+/// A plain API server: HEAD refused with 405 and `Allow: GET` (ASP.NET `MapGet`), every other
+/// answer conforming.
+fn refuses_head(request: &Request) -> Reply {
+    if request.method == "HEAD" {
+        return raw(
+            "HTTP/1.1 405 Method Not Allowed\r\nallow: GET\r\ncontent-length: 0\r\nconnection: close",
+            "",
+        )
+        .into();
+    }
+    conforming(request)
 }
 
 /// `mjconform check` against `addr` with the default options (and `extra`).
@@ -473,6 +553,46 @@ fn run_case(runtime: &tokio::runtime::Runtime, case: &Case) -> Result<(), Failed
             evidence(&output)
         )
         .into());
+    }
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let warned: BTreeSet<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("mjconform: warning: "))
+        .filter_map(|rest| rest.split_whitespace().next())
+        .collect();
+    let expected_warnings: BTreeSet<&str> = case.must_warn.iter().copied().collect();
+    if warned != expected_warnings {
+        return Err(format!(
+            "expected warnings for {expected_warnings:?}, got {warned:?}\n{}",
+            evidence(&output)
+        )
+        .into());
+    }
+    if !case.must_warn.is_empty() {
+        let count = format!("{} warning", case.must_warn.len());
+        if !stderr
+            .lines()
+            .any(|line| line.contains(" requests sent") && line.contains(&count))
+        {
+            return Err(format!("no `{count}` in the last lines\n{}", evidence(&output)).into());
+        }
+    }
+    for pair in case.extra_args.windows(2) {
+        if pair[0] == "--allow" {
+            let stdout = String::from_utf8_lossy(&output.stdout);
+            let ignored = stdout.lines().any(|line| {
+                line.starts_with(&format!("test {}::", pair[1]))
+                    && line.contains("ignored (allowed by level)")
+            });
+            if !ignored {
+                return Err(format!(
+                    "`{}` is allowed, yet its trials were not reported ignored\n{}",
+                    pair[1],
+                    evidence(&output)
+                )
+                .into());
+            }
+        }
     }
     let expected_code = if case.must_fail.is_empty() { 0 } else { 1 };
     if output.status.code() != Some(expected_code) {

@@ -63,6 +63,10 @@ fn main() -> ExitCode {
             "identify_names_the_family_of_a_url_target",
             identify_names_the_family,
         ),
+        trial(
+            "identify_finds_the_placement_the_check_uses",
+            identify_finds_the_placement_the_check_uses,
+        ),
         #[cfg(unix)]
         trial(
             "ctrl_c_writes_the_matrix_and_exits_130",
@@ -749,6 +753,42 @@ fn identify_names_the_family() -> Result<(), Failed> {
         dir.join("out/unknown-family/identify.log").is_file(),
         || err.clone(),
     )?;
+    no_key_in(&dir.join("out"), 5)
+}
+
+/// A target that names no placement, on a server that does not read the doc's bearer:
+/// identify finds where the server reads the key, and the check puts it there.
+fn identify_finds_the_placement_the_check_uses() -> Result<(), Failed> {
+    let servers = Servers::start();
+    let dir = scratch("identify-placement");
+    std::fs::write(
+        dir.join("targets.toml"),
+        format!(
+            "[[target]]\nname = \"no-placement\"\nurl = \"{}\"\nkey_env = \"{}\"\ntask_ids = [\"1747132423020537\"]\nfuzz_cases = 0\n",
+            servers.plus, KEYS[1].0
+        ),
+    )?;
+    let output = matrix(&dir, "targets.toml", &["--identify", "--report-dir", "out"]);
+    let err = stderr(&output);
+    let report = read_json(&dir.join("out").join("no-placement").join("report.json"))?;
+    let placement = &report["facts"]["key_placement"];
+    ensure(placement != "bearer", || {
+        format!("the check kept the refused bearer placement ({placement}):\n{err}")
+    })?;
+    let log = std::fs::read_to_string(dir.join("out/no-placement/identify.log"))?;
+    ensure(
+        log.contains(&format!(
+            "the server reads the key as `{}`",
+            placement.as_str().unwrap_or_default()
+        )),
+        || format!("the check's placement {placement} is not identify's:\n{log}"),
+    )?;
+    ensure(report["totals"]["errored"] == 0, || {
+        format!(
+            "checks could not run with identify's placement: {}",
+            report["totals"]
+        )
+    })?;
     no_key_in(&dir.join("out"), 5)
 }
 

@@ -95,6 +95,10 @@ fn main() -> ExitCode {
             "html_lays_out_the_body_and_reads_short_durations_in_ms",
             html_layout_and_durations,
         ),
+        trial(
+            "warnings_show_in_every_report_and_pass",
+            warnings_in_every_report,
+        ),
         trial("a_write_error_names_format_and_path", write_error),
     ];
     libtest_mimic::run(&arguments, trials).exit_code()
@@ -318,6 +322,7 @@ fn totals(trials: &[TrialRecord], interrupted: Option<&str>) -> RunTotals {
         duration_ms: 1234,
         passed: count(trials, TrialStatus::Passed),
         known: count(trials, TrialStatus::Known),
+        warnings: count(trials, TrialStatus::Warned),
         failed,
         errored,
         ignored: count(trials, TrialStatus::Ignored),
@@ -766,11 +771,11 @@ fn markdown_reads_as_a_summary() -> Result<(), Failed> {
         || format!("verdict line: {first}"),
     )?;
     check(
-        text.contains("| check | pass | known | fail | error | ignored |"),
+        text.contains("| check | pass | known | warn | fail | error | ignored |"),
         || "no check × outcome table".into(),
     )?;
     check(
-        text.contains("| ❌ response\\_schema\\_conformance |  |  | **1** |  |  |"),
+        text.contains("| ❌ response\\_schema\\_conformance |  |  |  | **1** |  |  |"),
         || format!("the schema check's row is not as expected:\n{text}"),
     )?;
     let details = text.matches("<details><summary>").count();
@@ -1032,6 +1037,72 @@ fn interrupted_empty_run() -> Result<(), Failed> {
     check(
         verdict.contains("FAIL") && verdict.contains("Ctrl-C"),
         || format!("verdict: {verdict}"),
+    )
+}
+
+/// A trial whose check is at level `warn`: every report shows its finding as a warning and
+/// counts it, and the run passes.
+fn warnings_in_every_report() -> Result<(), Failed> {
+    let mut warned = record("head_supported::head", Family::Check, TrialStatus::Warned);
+    warned.findings = vec![FindingRecord::of(
+        &Finding::status(
+            405,
+            "the status GET gets",
+            "HEAD got 405: the server refuses HEAD",
+        ),
+        redactor(),
+    )];
+    warned.exchange = Some(exchange_record("1", 405, ""));
+    let passed = record(
+        "status_code_conformance::task_1",
+        Family::Check,
+        TrialStatus::Passed,
+    );
+    let written = write_all("warnings", &[warned, passed], None)?;
+    let json: Value = serde_json::from_str(&written.read(Format::Json)?)?;
+    check(json["totals"]["warnings"] == 1, || {
+        format!("totals: {}", json["totals"])
+    })?;
+    check(json["totals"]["verdict"] == "pass", || "not a pass".into())?;
+    check(json["trials"][0]["status"] == "warned", || {
+        format!("status: {}", json["trials"][0]["status"])
+    })?;
+    let markdown = written.read(Format::Markdown)?;
+    check(
+        markdown.starts_with("## ✅ mjconform: PASS: 2 of 2 trials passed (1 warning)")
+            && markdown.contains("### Warnings (1,")
+            && markdown.contains("- warning: head\\_supported::head: HEAD got 405"),
+        || format!("markdown:\n{markdown}"),
+    )?;
+    let document = html_document(&written)?;
+    check(!select(&document, "#verdict.pass").is_empty(), || {
+        "the HTML verdict is not a pass".into()
+    })?;
+    let section: String = select(&document, "#warnings")
+        .iter()
+        .map(|node| node.text().collect::<String>())
+        .collect();
+    check(section.contains("warning: HEAD got 405"), || {
+        format!("the HTML warnings section: {section:?}")
+    })?;
+    let junit = written.read(Format::Junit)?;
+    let doc = junit_document(&junit)?;
+    check(
+        elements(&doc, "failure").is_empty() && elements(&doc, "error").is_empty(),
+        || "a warning is a JUnit failure".into(),
+    )?;
+    let out: String = elements(&doc, "system-out")
+        .iter()
+        .filter_map(|node| node.text())
+        .collect();
+    check(out.contains("warning: HEAD got 405"), || {
+        format!("JUnit system-out: {out}")
+    })?;
+    check(
+        elements(&doc, "property")
+            .iter()
+            .any(|node| node.attribute("name") == Some("warnings")),
+        || "no warnings property in the JUnit".into(),
     )
 }
 

@@ -116,6 +116,66 @@ fn json_output_is_json_alone() -> Result<(), Failed> {
     Ok(())
 }
 
+/// One refused key is one cause: with the key where the server does not read it, every
+/// finding on an answer to a request that carried it could not run (the missing challenge on
+/// those 401s included), the credential probes still fail on the server's own fault, and the
+/// hint names the placement the server accepts.
+fn a_refused_key_is_one_cause_and_the_hint_names_the_placement() -> Result<(), Failed> {
+    let dir = scratch("refused-placement");
+    let target = provider(&["no-challenge-on-401"]);
+    let id = target.task_ids[0].clone();
+    let output = reporting(
+        target.base_url.as_str(),
+        &id,
+        &dir,
+        "json",
+        &[
+            "--key-placement",
+            "header:mj-api-secret",
+            "--fuzz-cases",
+            "0",
+        ],
+    )
+    .output()?;
+    let said = text(&output);
+    expect(
+        said.contains("the server accepts the key as `bearer`: rerun with --key-placement bearer"),
+        || format!("the hint does not name the working placement:\n{said}"),
+    )?;
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("report.json"))?)?;
+    let trials = json["trials"].as_array().cloned().unwrap_or_default();
+    let status = |name: &str| {
+        trials
+            .iter()
+            .find(|trial| trial["name"] == name)
+            .map(|trial| trial["status"].as_str().unwrap_or_default().to_owned())
+    };
+    let failed: Vec<String> = trials
+        .iter()
+        .filter(|trial| trial["status"] == "failed")
+        .map(|trial| trial["name"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    expect(
+        failed
+            == [
+                "www_authenticate_on_401::missing_credential",
+                "www_authenticate_on_401::wrong_key",
+            ],
+        || format!("only the credential probes blame the server: {failed:?}\n{said}"),
+    )?;
+    for keyed in [
+        format!("www_authenticate_on_401::task_{id}"),
+        "www_authenticate_on_401::unknown_id".to_owned(),
+        "www_authenticate_on_401::head".to_owned(),
+        "www_authenticate_on_401::framing".to_owned(),
+    ] {
+        expect(status(&keyed).as_deref() == Some("errored"), || {
+            format!("{keyed}: {:?}\n{said}", status(&keyed))
+        })?;
+    }
+    Ok(())
+}
+
 fn without_a_key_the_checks_that_need_one_could_not_run() -> Result<(), Failed> {
     let dir = scratch("no-key");
     let target = provider(&[]);
@@ -165,7 +225,8 @@ fn without_a_key_the_checks_that_need_one_could_not_run() -> Result<(), Failed> 
     let said = text(&output);
     expect(
         said.contains("refused on every request that carried it")
-            && said.contains("--key-placement")
+            && said.contains("no other key placement was accepted either")
+            && said.contains("mjconform identify")
             && said.contains("0 new contract failures"),
         || said.clone(),
     )?;
@@ -377,6 +438,10 @@ fn main() -> ExitCode {
     let _ = std::io::stdout().flush();
     let trials = vec![
         Trial::test("run::json_output_is_json_alone", json_output_is_json_alone),
+        Trial::test(
+            "run::a_refused_key_is_one_cause_and_the_hint_names_the_placement",
+            a_refused_key_is_one_cause_and_the_hint_names_the_placement,
+        ),
         Trial::test(
             "run::without_a_key_the_checks_that_need_one_could_not_run",
             without_a_key_the_checks_that_need_one_could_not_run,

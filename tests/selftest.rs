@@ -24,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
-use mjconform::checks::Check;
+use mjconform::checks::{levels, Check};
 use mjconform::provider::{self, Caught, Fault, ProviderConfig, FAULT_CATALOGUE};
 
 /// The advancing task's stage length in these runs: long enough that a poll every
@@ -228,6 +228,15 @@ fn harness_command(api_key: &str) -> Command {
     }
     command.env("MJ_API_KEY", api_key);
     command.args(["check", "--color", "never"]);
+    // Every check at `deny`: a fault for a check whose default is `warn` (`head-refused`)
+    // must still fail its row, so every check can fail. (tests/http_rules.rs proves the
+    // default levels: the same refusal is a warning there.)
+    let warn_by_default: Vec<&str> = levels::DEFAULT_LEVELS
+        .iter()
+        .filter(|row| row.level != levels::Level::Deny)
+        .map(|row| row.check)
+        .collect();
+    command.args(["--deny", &warn_by_default.join(",")]);
     for family in SKIPPED_FAMILIES {
         command.args(["--skip", family]);
     }

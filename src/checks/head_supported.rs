@@ -6,7 +6,9 @@
 //! credential probes ask for, with the run's key, so a 405 or 501 can only mean the method is
 //! not supported. Other statuses are left to the GET checks: this check cannot see the GET
 //! answer, and a 404 there would be reported by them. Frameworks that route HEAD only when
-//! told to (ASP.NET Core's `MapGet`, gin) fail here; `docs/http-rules.md` says so.
+//! told to (ASP.NET Core's `MapGet`, gin) are caught here. The MUST binds general-purpose
+//! servers and the doc documents only GET, so the check's default level is `warn`
+//! (`checks/levels.rs`): a finding, not a failure, unless the run denies it.
 
 use super::Finding;
 use crate::http::exchange::Exchange;

@@ -13,6 +13,7 @@
 mod button_custom_ids;
 mod content_type_conformance;
 mod ignored_auth;
+pub mod levels;
 mod not_a_server_error;
 mod positive_data_acceptance;
 mod progress_format;
@@ -78,6 +79,13 @@ impl Probe {
             Probe::MissingCredential => "missing_credential".to_owned(),
             Probe::WrongKey => "wrong_key".to_owned(),
         }
+    }
+
+    /// Whether the request carries the run's own key: every probe but the two credential
+    /// probes. When the server refuses that key, an answer to such a request says nothing
+    /// about the server's contract.
+    pub fn carries_run_credential(&self) -> bool {
+        !matches!(self, Probe::MissingCredential | Probe::WrongKey)
     }
 
     /// A GET read by the library: what the spec documents, so what the contract checks judge.

@@ -17,6 +17,7 @@ use std::time::Instant;
 use clap::Parser as _;
 use libtest_mimic::{Arguments, Completion, Trial};
 
+use crate::checks::levels::{self, Level, Levels};
 use crate::checks::Finding;
 use crate::errors::{BaselineError, UsageError};
 use crate::reports::{self, Format};
@@ -104,6 +105,8 @@ struct Run {
     baseline: Option<Arc<Baseline>>,
     reports: ReportPlan,
     recorder: Arc<Recorder>,
+    /// The level of each check in this run.
+    levels: Levels,
     started: Instant,
 }
 
@@ -139,7 +142,9 @@ impl Run {
                 .unwrap_or_else(default_report_dir),
         };
         let recorder = Arc::new(Recorder::new(facts(&context, mode)));
+        let levels = run_args.levels();
         Ok(Run {
+            levels,
             context,
             arguments,
             mode,
@@ -199,7 +204,12 @@ impl Run {
             }
         }
         self.stop_on_interrupt();
-        context.prefetch(&selected_cases(context, &self.arguments, &trials));
+        context.prefetch(&selected_cases(
+            context,
+            &self.arguments,
+            &trials,
+            &self.levels,
+        ));
         if context.key.is_some() {
             if let Some(problem) = context.credential_problem() {
                 eprintln!("mjconform: {problem}");
@@ -256,6 +266,7 @@ impl Run {
         let redactor = self.context.redactor.clone();
         let is_ignored = ignored.is_some();
         let trial_name = name.clone();
+        let level = levels::level_name(&check).map(|name| self.levels.of(name));
         Trial::ignorable_test(name, move || {
             let started = Instant::now();
             let scope = Scope {
@@ -263,7 +274,13 @@ impl Run {
                 case: &case,
                 baseline: baseline.as_deref(),
             };
-            let conclusion = body(scope);
+            // An allowed check is not run: its body (and the request it would read) is
+            // never reached.
+            let conclusion = if level == Some(Level::Allow) {
+                Conclusion::Ignored(levels::ALLOWED_REASON.to_owned())
+            } else {
+                body(scope)
+            };
             let mut record =
                 TrialRecord::passed(trial_name, family, check.clone(), case.clone(), purpose);
             let verdict = match conclusion {
@@ -299,6 +316,11 @@ impl Run {
                     record.known = known_records(&known, &redactor);
                     if new.is_empty() && !known.is_empty() {
                         record.status = TrialStatus::Known;
+                        Ok(Completion::Completed)
+                    } else if level == Some(Level::Warn) {
+                        // A warning is shown and counted, never a failure: libtest sees a pass.
+                        record.status = TrialStatus::Warned;
+                        record.message = Some(redactor.redact(&(failure.render)(&new, &known)));
                         Ok(Completion::Completed)
                     } else {
                         record.status = TrialStatus::Failed;
@@ -436,6 +458,9 @@ impl Run {
             count(contract_failures, "new contract failure"),
             count(totals.errored, "check"),
         );
+        if totals.warnings > 0 {
+            line.push_str(&format!("; {}", count(totals.warnings, "warning")));
+        }
         if snapshot_changes > 0 {
             line.push_str(&format!("; {}", count(snapshot_changes, "snapshot change")));
         }
@@ -469,6 +494,28 @@ impl Run {
             eprintln!(
                 "mjconform: known: {} more groups of known deviations (the reports list them all)",
                 groups.len() - KNOWN_LINES
+            );
+        }
+        let warned: Vec<&TrialRecord> = records
+            .iter()
+            .filter(|r| r.status == TrialStatus::Warned)
+            .collect();
+        for record in warned.iter().take(KNOWN_LINES) {
+            let first = record
+                .findings
+                .first()
+                .map(FindingRecord::line)
+                .unwrap_or_default();
+            eprintln!(
+                "mjconform: warning: {} (level warn; --deny {} makes it fail): {first}",
+                record.name,
+                levels::level_name(&record.check).unwrap_or(&record.check)
+            );
+        }
+        if warned.len() > KNOWN_LINES {
+            eprintln!(
+                "mjconform: warning: {} more trials have warnings (the reports list them all)",
+                warned.len() - KNOWN_LINES
             );
         }
         for entry in &totals.stale_baseline_entries {
@@ -532,6 +579,7 @@ fn totals_of(
         duration_ms: outcome::millis(started.elapsed()),
         passed: outcome::count(records, TrialStatus::Passed),
         known: outcome::count(records, TrialStatus::Known),
+        warnings: outcome::count(records, TrialStatus::Warned),
         failed: outcome::count(records, TrialStatus::Failed),
         errored: outcome::count(records, TrialStatus::Errored),
         ignored: outcome::count(records, TrialStatus::Ignored),
@@ -707,10 +755,16 @@ fn selected_cases(
     context: &RunContext,
     arguments: &Arguments,
     trials: &[Trial],
+    levels: &Levels,
 ) -> Vec<Arc<crate::run::context::Case>> {
     let selected: Vec<&str> = trials
         .iter()
         .filter(|trial| !arguments.is_filtered_out(trial) && !arguments.is_ignored(trial))
+        .filter(|trial| {
+            // An allowed check's trial is not run, so it reads no answer.
+            let check = trial.name().split("::").next().unwrap_or_default();
+            levels::level_name(check).is_none_or(|name| levels.of(name) != Level::Allow)
+        })
         .map(Trial::name)
         .collect();
     context

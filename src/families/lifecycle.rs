@@ -231,6 +231,25 @@ fn watch(context: &RunContext, plan: &WatchPlan) -> Conclusion {
                 };
             }
         };
+        // A poll refused when the run's own key is refused everywhere: the run's doing, not
+        // the task's life (one refused key is one cause).
+        if matches!(exchange.status, 401 | 403) {
+            if let Some(problem) = context.credential_problem() {
+                let reason = format!(
+                    "poll {number}: the request got {}; {problem}",
+                    exchange.status
+                );
+                return Conclusion::Errored {
+                    message: run_error(context, &request, &reason),
+                    exchange: Some(ExchangeRecord::of(
+                        &exchange,
+                        context.client.limits(),
+                        &context.redactor,
+                    )),
+                    reason,
+                };
+            }
+        }
         let at = started.elapsed();
         let fail = |findings: Vec<Finding>, timeline: &[Poll]| -> Conclusion {
             let limits = context.client.limits();

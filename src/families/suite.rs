@@ -28,16 +28,15 @@ pub fn trials(context: &Arc<RunContext>) -> Vec<PlannedTrial> {
                 check.name(),
                 case.name.clone(),
                 check.purpose(),
-                move |_| run_check(&context, &case_for_body, check),
+                move |scope| run_check(&context, &case_for_body, check, &|f| scope.is_known(f)),
             ));
         }
     }
     trials
 }
 
-/// Whether the check judges what an authenticated request got (and so cannot run when the
-/// run's own credential was refused). The generic checks and HTTP's own rules judge any
-/// answer, a 401 included.
+/// Whether the check judges what an authenticated request got: with the run's key refused,
+/// it has nothing to judge whatever the answer says.
 fn needs_authenticated_answer(check: Check, probe: &Probe) -> bool {
     matches!(probe, Probe::KnownTask | Probe::UnknownTask)
         && (check.reads_task_body()
@@ -47,10 +46,13 @@ fn needs_authenticated_answer(check: Check, probe: &Probe) -> bool {
             ))
 }
 
-/// Why the run cannot judge `check` on `case`, when it cannot: the request was refused
-/// because of the run's own credential, not the server's deviation.
-fn cannot_judge(context: &RunContext, case: &Case, check: Check, status: u16) -> Option<String> {
-    if !needs_authenticated_answer(check, &case.probe) || !matches!(status, 401 | 403) {
+/// Why the run cannot judge `case`'s answer, when it cannot: the request carried the run's
+/// own key, and the refusal it got is the run's doing, not the server's deviation. One
+/// refused key is one cause: every check on such an answer (a missing challenge on that 401,
+/// a POST "served" with 401) could not run, and the credential probes, which carry no key or
+/// a wrong one on purpose, still judge the server's refusals.
+fn cannot_judge(context: &RunContext, case: &Case, status: u16) -> Option<String> {
+    if !case.probe.carries_run_credential() || !matches!(status, 401 | 403) {
         return None;
     }
     context.credential_problem().map(|problem| {
@@ -58,7 +60,12 @@ fn cannot_judge(context: &RunContext, case: &Case, check: Check, status: u16) ->
     })
 }
 
-fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Conclusion {
+fn run_check(
+    context: &Arc<RunContext>,
+    case: &Arc<Case>,
+    check: Check,
+    is_known: &dyn Fn(&Finding) -> bool,
+) -> Conclusion {
     let limits = context.client.limits();
     let exchange = match context.answer(case) {
         Ok(exchange) => exchange,
@@ -81,7 +88,25 @@ fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Concl
             };
         }
     };
-    if let Some(reason) = cannot_judge(context, case, check, exchange.status) {
+    let refused_by_run = cannot_judge(context, case, exchange.status);
+    let verdict = match &refused_by_run {
+        Some(_) if needs_authenticated_answer(check, &case.probe) => None,
+        _ if check.reads_task_body() && !(200..300).contains(&exchange.status) => {
+            return Conclusion::Ignored(format!(
+                "no task to judge: the answer is {} (positive_data_acceptance reports it)",
+                exchange.status
+            ));
+        }
+        _ => Some(check.run(&context.contract.fetch, &case.probe, exchange)),
+    };
+    // A new finding on the answer to a refused key would blame the server for the run's key:
+    // it could not run instead (a pass is still a pass, a known deviation still known).
+    let blames_server = match &verdict {
+        None => true,
+        Some(Verdict::Fail(findings)) => !findings.iter().all(is_known),
+        Some(Verdict::Pass) => false,
+    };
+    if let (Some(reason), true) = (refused_by_run, blames_server) {
         return Conclusion::Errored {
             exchange: Some(ExchangeRecord::of(exchange, limits, &context.redactor)),
             message: failure::run_error(
@@ -94,15 +119,9 @@ fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Concl
             reason,
         };
     }
-    if check.reads_task_body() && !(200..300).contains(&exchange.status) {
-        return Conclusion::Ignored(format!(
-            "no task to judge: the answer is {} (positive_data_acceptance reports it)",
-            exchange.status
-        ));
-    }
-    match check.run(&context.contract.fetch, &case.probe, exchange) {
-        Verdict::Pass => Conclusion::Passed,
-        Verdict::Fail(findings) => Conclusion::Failed(Failure {
+    match verdict {
+        None | Some(Verdict::Pass) => Conclusion::Passed,
+        Some(Verdict::Fail(findings)) => Conclusion::Failed(Failure {
             findings,
             exchange: Some(ExchangeRecord::of(exchange, limits, &context.redactor)),
             diff: None,

@@ -11,6 +11,8 @@ pub enum Status {
     Passed,
     /// It deviated only in ways the baseline (or the dialect) accepts.
     Known,
+    /// It broke a rule of a check at level `warn`: shown, not a failure.
+    Warned,
     /// The server broke the contract.
     Failed,
     /// The check could not run (no answer, a refused credential): not a verdict on the server.
@@ -68,6 +70,11 @@ impl Outcome {
         self.trials.iter().filter(|t| t.status == Status::Failed)
     }
 
+    /// The trials with warnings: rules of checks at level `warn` that the server broke.
+    pub fn warnings(&self) -> impl Iterator<Item = &Trial> {
+        self.trials.iter().filter(|t| t.status == Status::Warned)
+    }
+
     /// The trials that could not run.
     pub fn errors(&self) -> impl Iterator<Item = &Trial> {
         self.trials.iter().filter(|t| t.status == Status::Errored)
@@ -94,6 +101,7 @@ fn trial_of(record: &TrialRecord) -> Trial {
         status: match record.status {
             TrialStatus::Passed => Status::Passed,
             TrialStatus::Known => Status::Known,
+            TrialStatus::Warned => Status::Warned,
             TrialStatus::Failed => Status::Failed,
             TrialStatus::Errored => Status::Errored,
             TrialStatus::Ignored => Status::Ignored,

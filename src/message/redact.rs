@@ -532,6 +532,15 @@ fn mask_pieces(needles: &[String], text: String) -> String {
     if spans.is_empty() {
         return text;
     }
+    // A piece inside the tool's own words (a dialect's name or description, a check's name)
+    // is those words, not the key: `--dialect java-original` stays runnable with a key such
+    // as `dk-java-original`. The whole key and its encodings were replaced above, whatever
+    // the words around them.
+    let own = own_word_ranges(&text);
+    spans.retain(|&(start, end)| !own.iter().any(|&(from, to)| from <= start && end <= to));
+    if spans.is_empty() {
+        return text;
+    }
     // Overlapping and touching pieces become one, so no part of a piece is left.
     spans.sort_unstable();
     let mut merged: Vec<(usize, usize)> = Vec::new();
@@ -546,6 +555,40 @@ fn mask_pieces(needles: &[String], text: String) -> String {
         out.replace_range(start..end, SECRET_PLACEHOLDER);
     }
     out
+}
+
+/// The tool's own vocabulary: words it prints that come from no server and no user: the
+/// dialects' names and descriptions (and each clause of one), the checks' and fuzz
+/// properties' names, the levels, the command's own name. Longest first.
+static OWN_WORDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut words: Vec<&'static str> = vec!["mjconform", "identify", "--dialect"];
+    for dialect in crate::contract::dialect::DIALECTS {
+        words.push(dialect.name);
+        words.push(dialect.description);
+        words.extend(
+            dialect
+                .description
+                .split([':', ','])
+                .map(str::trim)
+                .filter(|clause| clause.len() >= MIN_PIECE_BYTES),
+        );
+    }
+    words.extend(crate::checks::levels::known_names());
+    words.extend(["deny", "warn", "allow"]);
+    words.sort_by_key(|word| std::cmp::Reverse(word.len()));
+    words.dedup();
+    words
+});
+
+/// Where the tool's own words sit in `text`.
+fn own_word_ranges(text: &str) -> Vec<(usize, usize)> {
+    OWN_WORDS
+        .iter()
+        .flat_map(|word| {
+            text.match_indices(word)
+                .map(|(at, found)| (at, at + found.len()))
+        })
+        .collect()
 }
 
 fn sort_longest_first(needles: &mut Vec<String>) {
@@ -661,6 +704,32 @@ mod tests {
         assert_eq!(redactor.redact("x ve-01234567 y"), "x *** y");
         assert_eq!(redactor.redact("x sk-live y"), "x sk-live y");
         assert_eq!(redactor.redact("é sk-live-01 é"), "é *** é");
+    }
+
+    /// A key made of the tool's own words is masked where it is the key, and its pieces are
+    /// masked inside a server's words, never inside the tool's: the printed command runs.
+    #[test]
+    fn pieces_of_a_key_inside_the_tools_own_words_stay() {
+        let redactor = Redactor::new(["dk-java-original"]);
+        let line = "next: mjconform check --dialect java-original --target-url http://x/";
+        assert_eq!(redactor.redact(line), line);
+        let ranked = "  1. java-original     0  the original Java proxy: mj-api-secret";
+        assert_eq!(redactor.redact(ranked), ranked);
+        // The key itself, its encodings and its pieces in a server's answer are masked.
+        assert_eq!(
+            redactor.redact("key dk-java-original in --dialect java-original"),
+            "key *** in --dialect java-original"
+        );
+        assert_eq!(
+            redactor.redact(r#"{"echo":"dk-java-orig"}"#),
+            r#"{"echo":"***"}"#
+        );
+        assert_eq!(redactor.redact("x java-origXnal"), "x ***Xnal");
+        let checks = Redactor::new(["sk-ignored_auth-1"]);
+        assert_eq!(
+            checks.redact("fuzz::credentials::ignored_auth failed"),
+            "fuzz::credentials::ignored_auth failed"
+        );
     }
 
     #[test]

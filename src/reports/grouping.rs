@@ -41,8 +41,9 @@ pub fn severity(status: TrialStatus) -> u8 {
         TrialStatus::Ignored => 0,
         TrialStatus::Passed => 1,
         TrialStatus::Known => 2,
-        TrialStatus::Errored => 3,
-        TrialStatus::Failed => 4,
+        TrialStatus::Warned => 3,
+        TrialStatus::Errored => 4,
+        TrialStatus::Failed => 5,
     }
 }
 

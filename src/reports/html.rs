@@ -71,6 +71,7 @@ impl Page<'_> {
         self.what_is_wrong(&mut out);
         self.grid(&mut out);
         self.failures(&mut out);
+        self.warnings(&mut out);
         self.known(&mut out);
         self.facts(&mut out);
         out.push_str("</body>\n</html>\n");
@@ -126,6 +127,7 @@ impl Page<'_> {
         for (class, label, value) in [
             ("pass", "passed", totals.passed.to_string()),
             ("known", "passed with known deviations", totals.known.to_string()),
+            ("warn", "warnings", totals.warnings.to_string()),
             ("fail", "contract failures", totals.failed.to_string()),
             ("error", "run errors", totals.errored.to_string()),
             ("ignored", "ignored", totals.ignored.to_string()),
@@ -235,6 +237,7 @@ impl Page<'_> {
         for status in [
             TrialStatus::Passed,
             TrialStatus::Known,
+            TrialStatus::Warned,
             TrialStatus::Failed,
             TrialStatus::Errored,
             TrialStatus::Ignored,
@@ -318,7 +321,9 @@ impl Page<'_> {
     fn cell(&self, out: &mut String, trial: &TrialRecord) {
         let status = trial.status;
         let title = html(&format!("{}: {}", trial.name, summary(trial)));
-        let linked = status.is_failure() || status == TrialStatus::Known;
+        let linked = status.is_failure()
+            || status == TrialStatus::Known
+            || status == TrialStatus::Warned;
         if linked {
             write!(
                 out,
@@ -460,6 +465,38 @@ impl Page<'_> {
         out.push_str("</tbody></table>\n");
     }
 
+    fn warnings(&self, out: &mut String) {
+        let warned = self.report.warned();
+        if warned.is_empty() {
+            return;
+        }
+        writeln!(
+            out,
+            "<section id=\"warnings\">\n<h2>Warnings ({}) <span class=\"muted\">checks at level warn, not failures</span></h2>",
+            warned.len()
+        )
+        .unwrap();
+        out.push_str(
+            "<table class=\"rest\"><thead><tr><th>trial</th><th>warnings</th></tr></thead><tbody>\n",
+        );
+        for trial in warned {
+            let lines: Vec<String> = trial
+                .findings
+                .iter()
+                .map(|finding| format!("warning: {}", html(&finding_line(finding))))
+                .collect();
+            writeln!(
+                out,
+                "<tr id=\"{}\"><td><code>{}</code></td><td>{}</td></tr>",
+                self.anchor(trial),
+                html(&trial.name),
+                lines.join("<br>")
+            )
+            .unwrap();
+        }
+        out.push_str("</tbody></table>\n</section>\n");
+    }
+
     /// Known deviations, one row per baseline entry (check, rule, reason) with how many
     /// findings and trials it covers, each trial linked by its anchor.
     fn known(&self, out: &mut String) {
@@ -542,6 +579,7 @@ fn glyph(status: TrialStatus) -> &'static str {
     match status {
         TrialStatus::Passed => "✓",
         TrialStatus::Known => "~",
+        TrialStatus::Warned => "w",
         TrialStatus::Failed => "✗",
         TrialStatus::Errored => "!",
         TrialStatus::Ignored => "–",
@@ -552,6 +590,7 @@ fn legend(status: TrialStatus) -> &'static str {
     match status {
         TrialStatus::Passed => "pass",
         TrialStatus::Known => "known deviation",
+        TrialStatus::Warned => "warning",
         TrialStatus::Failed => "contract failure",
         TrialStatus::Errored => "could not run",
         TrialStatus::Ignored => "ignored",

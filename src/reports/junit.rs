@@ -6,7 +6,9 @@
 //! `<testcase>` named by its full trial name (what `cargo test -- NAME --exact` reruns) with
 //! the check as its `classname`, so readers that group by class group by check. A contract
 //! failure is `<failure>`, a run error `<error>`, an ignored trial `<skipped>`; a known
-//! deviation passes, with a `<system-out>` listing what the baseline accepted. The run's facts
+//! deviation passes, with a `<system-out>` listing what the baseline accepted; a warning (a
+//! check at level `warn`) passes too, with a `warnings` property and its findings in
+//! `<system-out>` under "warning:", as JUnit has no warning status. The run's facts
 //! and totals are each suite's `<properties>`. A run that stopped early adds an errored
 //! `run::interrupted` case, so no reader shows an interrupted run as green; under
 //! `--strict-baseline`, stale and expired entries are failing `baseline::stale` and
@@ -85,7 +87,9 @@ pub fn render(report: &Report) -> Result<String, ReportError> {
 
 fn test_case(trial: &TrialRecord) -> TestCase {
     let status = match trial.status {
-        TrialStatus::Passed | TrialStatus::Known => TestCaseStatus::success(),
+        TrialStatus::Passed | TrialStatus::Known | TrialStatus::Warned => {
+            TestCaseStatus::success()
+        }
         TrialStatus::Failed => non_success(trial, NonSuccessKind::Failure),
         TrialStatus::Errored => non_success(trial, NonSuccessKind::Error),
         TrialStatus::Ignored => {
@@ -107,6 +111,16 @@ fn test_case(trial: &TrialRecord) -> TestCase {
         ));
     }
     let mut out = String::new();
+    if trial.status == TrialStatus::Warned {
+        case.add_property(Property::new(
+            "warnings",
+            trial.findings.len().to_string(),
+        ));
+        out.push_str("warning: passed with findings of a check at level warn:\n");
+        for finding in &trial.findings {
+            out.push_str(&format!("  - warning: {}\n", finding_line(finding)));
+        }
+    }
     if trial.status == TrialStatus::Known {
         out.push_str("passed with known deviations (accepted by the baseline):\n");
         for finding in &trial.known {

@@ -1,6 +1,7 @@
 //! The Markdown summary, for a CI page (GitHub's job summary, a GitLab or GitHub comment):
 //! the verdict in one line, the counts, a check × outcome table, each failure in a
-//! `<details>` block with its findings and curl line, then the known deviations apart.
+//! `<details>` block with its findings and curl line, then the warnings (checks at level
+//! `warn`) and the known deviations apart.
 //!
 //! GitHub caps a job summary at 1 MiB, so the details stop after [`MAX_DETAILED`] failures
 //! and the rest are listed by name; the HTML and JSON reports hold them all.
@@ -33,6 +34,7 @@ pub fn render(report: &Report) -> String {
     what_is_wrong(&mut out, report);
     check_table(&mut out, report);
     failures(&mut out, report);
+    warnings(&mut out, report);
     known(&mut out, report);
     baseline(&mut out, report);
     footer(&mut out, report);
@@ -42,13 +44,14 @@ pub fn render(report: &Report) -> String {
 fn counts(out: &mut String, report: &Report) {
     let totals = report.totals;
     // Trial counts, then the known deviations (findings) apart: a trial can hold several.
-    out.push_str("| passed | known | failed | errored | ignored | known deviations | requests | duration |\n");
-    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| passed | known | warnings | failed | errored | ignored | known deviations | requests | duration |\n");
+    out.push_str("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     writeln!(
         out,
-        "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n",
         totals.passed,
         totals.known,
+        totals.warnings,
         totals.failed,
         totals.errored,
         totals.ignored,
@@ -134,8 +137,8 @@ fn check_table(out: &mut String, report: &Report) {
         out.push_str("No trial ran.\n\n");
         return;
     }
-    out.push_str("| check | pass | known | fail | error | ignored |\n");
-    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: |\n");
+    out.push_str("| check | pass | known | warn | fail | error | ignored |\n");
+    out.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n");
     let cell = |count: usize, strong: bool| match count {
         0 => String::new(),
         n if strong => format!("**{n}**"),
@@ -145,16 +148,17 @@ fn check_table(out: &mut String, report: &Report) {
         for check in &group.checks {
             let icon = match check.worst() {
                 TrialStatus::Failed | TrialStatus::Errored => "❌",
-                TrialStatus::Known => "⚠️",
+                TrialStatus::Known | TrialStatus::Warned => "⚠️",
                 TrialStatus::Passed => "✅",
                 TrialStatus::Ignored => "➖",
             };
             writeln!(
                 out,
-                "| {icon} {} | {} | {} | {} | {} | {} |",
+                "| {icon} {} | {} | {} | {} | {} | {} | {} |",
                 markdown_inline(check.check),
                 cell(check.count(TrialStatus::Passed), false),
                 cell(check.count(TrialStatus::Known), false),
+                cell(check.count(TrialStatus::Warned), false),
                 cell(check.count(TrialStatus::Failed), true),
                 cell(check.count(TrialStatus::Errored), true),
                 cell(check.count(TrialStatus::Ignored), false),
@@ -264,6 +268,34 @@ fn details(out: &mut String, trial: &TrialRecord) {
         out.push('\n');
     }
     out.push_str("</details>\n\n");
+}
+
+fn warnings(out: &mut String, report: &Report) {
+    let warned = report.warned();
+    if warned.is_empty() {
+        return;
+    }
+    writeln!(
+        out,
+        "### Warnings ({}, checks at level warn, not failures)\n",
+        warned.len()
+    )
+    .unwrap();
+    for trial in warned.iter().take(MAX_LISTED) {
+        for finding in &trial.findings {
+            writeln!(
+                out,
+                "- warning: {}: {}",
+                markdown_inline(&trial.name),
+                markdown_inline(&finding_line(finding))
+            )
+            .unwrap();
+        }
+    }
+    if warned.len() > MAX_LISTED {
+        writeln!(out, "- … and {} more trials", warned.len() - MAX_LISTED).unwrap();
+    }
+    out.push('\n');
 }
 
 fn known(out: &mut String, report: &Report) {

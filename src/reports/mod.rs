@@ -175,9 +175,15 @@ impl Report<'_> {
             }
             format!("{} in {trials}", parts.join(" and "))
         } else {
-            format!("{} of {trials} passed", totals.passed + totals.known)
+            format!(
+                "{} of {trials} passed",
+                totals.passed + totals.known + totals.warnings
+            )
         };
         let mut asides = Vec::new();
+        if totals.warnings > 0 {
+            asides.push(plural(totals.warnings, "warning", "warnings"));
+        }
         if let Some(known) = self.known_phrase() {
             asides.push(known);
         }
@@ -226,6 +232,14 @@ impl Report<'_> {
         };
         of(TrialStatus::Failed)
             .chain(of(TrialStatus::Errored))
+            .collect()
+    }
+
+    /// The trials whose findings are warnings (a check at level `warn`), in name order.
+    pub fn warned(&self) -> Vec<&TrialRecord> {
+        self.trials
+            .iter()
+            .filter(|trial| trial.status == TrialStatus::Warned)
             .collect()
     }
 }

@@ -62,7 +62,12 @@ pub fn failure_text(trial: &TrialRecord) -> String {
         writeln!(out, "could not run: {reason}").unwrap();
     }
     if !trial.findings.is_empty() {
-        writeln!(out, "findings:").unwrap();
+        let title = if trial.status == crate::run::outcome::TrialStatus::Warned {
+            "warnings (the check is at level warn):"
+        } else {
+            "findings:"
+        };
+        writeln!(out, "{title}").unwrap();
         for finding in &trial.findings {
             writeln!(out, "  - {}", finding_line(finding)).unwrap();
         }

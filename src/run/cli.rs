@@ -183,6 +183,24 @@ pub struct RunArgs {
     #[arg(long, env = "MJ_DIALECT", value_name = "NAME", conflicts_with = "spec",
           value_parser = crate::contract::dialect::parse_name)]
     pub dialect: Option<&'static crate::contract::dialect::Dialect>,
+
+    /// Make these checks' findings failures (exit code 1), whatever their default level
+    /// (repeatable, comma separated; `docs/http-rules.md` has the default of each check).
+    #[arg(long = "deny", env = "MJ_DENY", value_name = "CHECK", value_delimiter = ',',
+          value_parser = crate::checks::levels::parse_name)]
+    pub deny: Vec<String>,
+
+    /// Make these checks' findings warnings: shown in the last lines and every report, and
+    /// the run still passes (repeatable, comma separated).
+    #[arg(long = "warn", env = "MJ_WARN", value_name = "CHECK", value_delimiter = ',',
+          value_parser = crate::checks::levels::parse_name)]
+    pub warn: Vec<String>,
+
+    /// Do not run these checks: their trials are reported ignored, "allowed by level"
+    /// (repeatable, comma separated).
+    #[arg(long = "allow", env = "MJ_ALLOW", value_name = "CHECK", value_delimiter = ',',
+          value_parser = crate::checks::levels::parse_name)]
+    pub allow: Vec<String>,
 }
 
 /// How a run was started: the replay command lines a run prints take the same form, so
@@ -233,6 +251,11 @@ impl Invocation {
 }
 
 impl RunArgs {
+    /// The level of each check in this run: the defaults, with `--deny`, `--warn`, `--allow`.
+    pub fn levels(&self) -> crate::checks::levels::Levels {
+        crate::checks::levels::Levels::new(&self.deny, &self.warn, &self.allow)
+    }
+
     /// The contract the run checks against: `--spec`, else `--dialect`'s, else the doc.
     pub fn contract(&self) -> Result<crate::contract::spec::Contract, crate::errors::SpecError> {
         match (&self.spec, self.dialect) {

@@ -62,6 +62,9 @@ pub struct RunContext {
     /// Under cargo-nextest, the answers this run's processes share (see
     /// [`crate::run::shared_answers`]).
     shared: OnceLock<SharedAnswers>,
+    /// Once the run's key was refused everywhere: the placement the server accepted it in,
+    /// tried once each (`None`: no placement was accepted).
+    working_placement: OnceLock<Option<KeyPlacement>>,
     /// Kept alive for the run; dropping it stops the embedded provider.
     _provider: Option<RunningProvider>,
 }
@@ -260,6 +263,7 @@ impl RunContext {
                 timeout: args.timeout,
             }),
             shared: OnceLock::new(),
+            working_placement: OnceLock::new(),
             _provider: provider,
         };
         context.cases = context.plan(&unknown_id);
@@ -477,14 +481,49 @@ impl RunContext {
             .iter()
             .filter(|case| matches!(case.probe, Probe::KnownTask | Probe::UnknownTask))
             .collect();
-        (!keyed.is_empty() && keyed.iter().all(|case| refused(case))).then(|| {
-            format!(
-                "the credential was refused on every request that carried it; check the key, \
-                 and where this server reads it (--key-placement {}; real servers read \
-                 `Authorization: Bearer`, a raw `Authorization` or `mj-api-secret`)",
-                self.placement
-            )
-        })
+        if keyed.is_empty() || !keyed.iter().all(|case| refused(case)) {
+            return None;
+        }
+        let hint = match self.working_placement(keyed[0]) {
+            Some(placement) => format!(
+                "the server accepts the key as `{placement}`: rerun with --key-placement {placement}"
+            ),
+            None => "no other key placement was accepted either, so the key itself may be wrong \
+                     (`mjconform identify` tries each placement and names the server's family)"
+                .to_owned(),
+        };
+        Some(format!(
+            "the credential was refused on every request that carried it (as `{}`); {hint}",
+            self.placement
+        ))
+    }
+
+    /// The placement, other than the run's, in which the server accepts the key: each one a
+    /// document names (the doc's and the dialects') is tried once, on `case`'s request, as
+    /// `mjconform identify` does; the first not answered 401 or 403 wins. Tried once per run.
+    fn working_placement(&self, case: &Case) -> Option<KeyPlacement> {
+        self.working_placement
+            .get_or_init(|| {
+                let key = self.key.as_ref()?;
+                let mut others: Vec<KeyPlacement> = Vec::new();
+                let contracts = std::iter::once(Contract::embedded())
+                    .chain(crate::contract::dialect::DIALECTS.iter().map(|d| d.contract()));
+                for contract in contracts {
+                    for placement in contract.fetch.key_placements() {
+                        if placement != self.placement && !others.contains(&placement) {
+                            others.push(placement);
+                        }
+                    }
+                }
+                others.into_iter().find(|placement| {
+                    let request = RequestSpec {
+                        headers: vec![placement.credential(key.expose())],
+                        ..case.request.clone()
+                    };
+                    matches!(self.send(&request), Ok(answer) if !matches!(answer.status, 401 | 403))
+                })
+            })
+            .clone()
     }
 
     /// Requests that went on the wire, 429 retries included.

@@ -42,11 +42,13 @@ pub enum Family {
 
 /// How a trial ended. Hurl's split: `Failed` is "the server broke the contract", `Errored`
 /// is "the check could not run". `Known` passed, with every finding accepted by the baseline.
+/// `Warned` made new findings with a check at level `warn`: shown, counted, not a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TrialStatus {
     Passed,
     Known,
+    Warned,
     Failed,
     Errored,
     Ignored,
@@ -62,6 +64,7 @@ impl TrialStatus {
         match self {
             TrialStatus::Passed => "pass",
             TrialStatus::Known => "known",
+            TrialStatus::Warned => "warn",
             TrialStatus::Failed => "fail",
             TrialStatus::Errored => "error",
             TrialStatus::Ignored => "ignored",
@@ -303,6 +306,8 @@ pub struct RunTotals {
     pub duration_ms: u64,
     pub passed: usize,
     pub known: usize,
+    /// Trials whose new findings are warnings (their check is at level `warn`).
+    pub warnings: usize,
     pub failed: usize,
     pub errored: usize,
     pub ignored: usize,

@@ -106,12 +106,15 @@ impl ChildReport {
                     count("errored"),
                     count("ignored"),
                 );
+                let warned = count("warned");
                 let status = if failed > 0 {
                     CellStatus::Fail
                 } else if errored > 0 {
                     CellStatus::CouldNotRun
                 } else if known > 0 {
                     CellStatus::Known
+                } else if warned > 0 {
+                    CellStatus::Warn
                 } else if ignored == trials.len() {
                     CellStatus::Ignored
                 } else {
@@ -121,6 +124,7 @@ impl ChildReport {
                     CellStatus::Fail => Some("failed"),
                     CellStatus::CouldNotRun => Some("errored"),
                     CellStatus::Known => Some("known"),
+                    CellStatus::Warn => Some("warned"),
                     _ => None,
                 };
                 let first = wanted.and_then(|wanted| trials.iter().find(|t| t.status == wanted));
@@ -134,6 +138,7 @@ impl ChildReport {
                     trials: trials.len(),
                     failed,
                     known,
+                    warned,
                     could_not_run: errored,
                     ignored,
                     summary: first.map(|trial| summary(trial)),
@@ -192,6 +197,7 @@ pub fn could_not_run(reason: &str, checks: &[String]) -> BTreeMap<String, Cell> 
                     trials: 0,
                     failed: 0,
                     known: 0,
+                    warned: 0,
                     could_not_run: 0,
                     ignored: 0,
                     summary: None,
@@ -250,6 +256,24 @@ mod tests {
         assert_eq!(cells["c"].status, CellStatus::Pass);
         assert_eq!(cells["c"].link, None);
         assert_eq!(report.cells(None)["a"].link, None);
+    }
+
+    /// A check at level `warn` with findings is a warning cell, a pass for the target.
+    #[test]
+    fn warned_trials_make_a_warning_cell() {
+        let report = report(&[
+            ("head_supported::head", "head_supported", "warned"),
+            ("a::x", "a", "passed"),
+        ]);
+        let cells = report.cells(Some("t/report.html"));
+        let cell = &cells["head_supported"];
+        assert_eq!(cell.status, CellStatus::Warn);
+        assert_eq!((cell.warned, cell.text().as_str()), (1, "1 warning"));
+        assert_eq!(
+            cell.link.as_deref(),
+            Some("t/report.html#t-head_supported--head")
+        );
+        assert!(CellStatus::Warn < CellStatus::Known && CellStatus::Pass < CellStatus::Warn);
     }
 
     #[test]

@@ -117,6 +117,15 @@ pub fn identified(stdout: &str) -> Result<String, String> {
     Err(last.trim_start_matches("mjconform identify: ").to_owned())
 }
 
+/// Where `identify` found the server reads the key, when it had to look (`the server reads
+/// the key as `header:mj-api-secret``): the target's check then puts the key there.
+pub fn identified_placement(stdout: &str) -> Option<crate::http::auth::KeyPlacement> {
+    stdout.lines().find_map(|line| {
+        let rest = line.split("the server reads the key as `").nth(1)?;
+        rest.split('`').next()?.parse().ok()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +181,16 @@ mod tests {
                 .collect();
             assert!(env.contains(&("MJ_API_KEY".to_owned(), Some(key.to_owned()))));
         }
+    }
+
+    #[test]
+    fn identify_output_names_the_placement_it_found() {
+        let said = "every authenticated request was refused with the key as `bearer`; trying ...\n  `header:mj-api-secret`: 200\nthe server reads the key as `header:mj-api-secret` (pass --key-placement header:mj-api-secret to `mjconform check`)\n";
+        assert_eq!(
+            identified_placement(said),
+            Some(crate::http::auth::KeyPlacement::Header("mj-api-secret".into()))
+        );
+        assert_eq!(identified_placement("best fit: the doc itself\n"), None);
     }
 
     #[test]

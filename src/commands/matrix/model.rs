@@ -19,6 +19,8 @@ pub enum CellStatus {
     /// Every case was ignored: nothing to judge.
     Ignored,
     Pass,
+    /// Passed, with warnings: findings of a check at level `warn`.
+    Warn,
     /// Passed, with findings the target's baseline accepts.
     Known,
     /// The check could not run on some case (no answer, a refused key, a deadline).
@@ -32,6 +34,7 @@ impl CellStatus {
         match self {
             CellStatus::Ignored => "ignored",
             CellStatus::Pass => "pass",
+            CellStatus::Warn => "warn",
             CellStatus::Known => "known",
             CellStatus::CouldNotRun => "could not run",
             CellStatus::Fail => "fail",
@@ -43,6 +46,7 @@ impl CellStatus {
         match self {
             CellStatus::Ignored => "ignored",
             CellStatus::Pass => "pass",
+            CellStatus::Warn => "warn",
             CellStatus::Known => "known",
             CellStatus::CouldNotRun => "error",
             CellStatus::Fail => "fail",
@@ -58,6 +62,8 @@ pub struct Cell {
     pub trials: usize,
     pub failed: usize,
     pub known: usize,
+    /// Trials whose findings are warnings (the check is at level `warn`).
+    pub warned: usize,
     pub could_not_run: usize,
     pub ignored: usize,
     /// The first failing (or, failing none, erroring or known) trial in one line.
@@ -99,6 +105,7 @@ impl Cell {
                 _ => "could not run".to_owned(),
             },
             CellStatus::Known => format!("known ({})", self.known),
+            CellStatus::Warn => plural(self.warned, "warning", "warnings"),
             status => status.label().to_owned(),
         }
     }

@@ -19,7 +19,7 @@ table{border-collapse:collapse}th,td{border:1px solid #d1d9e0;padding:.25rem .45
 thead th{background:#f6f8fa;position:sticky;top:0}th.check{text-align:left;font-weight:normal;white-space:nowrap}
 .scroll{overflow:auto;max-width:100%}
 .cell{display:block;text-decoration:none;color:inherit;white-space:nowrap;padding:.1rem .3rem;border-radius:3px}
-.pass{background:#dafbe1}.known{background:#fff8c5}.fail{background:#ffcecb}.error{background:#ffe2bd}
+.pass{background:#dafbe1}.known{background:#fff8c5}.warn{background:#fff8c5}.fail{background:#ffcecb}.error{background:#ffe2bd}
 .ignored{background:#eef1f4}td.none{background:#fff}a.cell:hover{outline:2px solid #0969da}
 .why{display:block;white-space:normal;font-size:.72rem;max-width:14rem;opacity:.85}
 .badge{padding:.05rem .4rem;border-radius:3px;font-weight:600}
@@ -137,6 +137,7 @@ fn cell(out: &mut String, target: &TargetOutcome, cell: Option<&Cell>) {
     let glyph = match cell.status {
         CellStatus::Pass => "✓",
         CellStatus::Known => "~",
+        CellStatus::Warn => "w",
         CellStatus::Fail => "✗",
         CellStatus::CouldNotRun => "!",
         CellStatus::Ignored => "–",

@@ -126,6 +126,7 @@ fn cell(cell: Option<&Cell>) -> String {
     let glyph = match cell.status {
         CellStatus::Pass => "✓",
         CellStatus::Known => "~",
+        CellStatus::Warn => "w",
         CellStatus::Fail => "✗",
         CellStatus::CouldNotRun => "!",
         CellStatus::Ignored => "–",

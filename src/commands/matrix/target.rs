@@ -46,12 +46,25 @@ pub fn run(target: &Target, endpoint: &Endpoint, launch: &Launch) -> TargetOutco
         outcome.reason = Some(format!("could not prepare {}: {err}", dir.display()));
         return outcome;
     }
-    outcome.dialect = dialect_of(target, endpoint, launch, &dir, &mut outcome.files);
+    let mut found_placement = None;
+    outcome.dialect = dialect_of(
+        target,
+        endpoint,
+        launch,
+        &dir,
+        &mut outcome.files,
+        &mut found_placement,
+    );
+    // The placement identify found is where the check puts the key, unless the file says.
+    let mut checked = target.clone();
+    if checked.key_placement.is_none() {
+        checked.key_placement = found_placement;
+    }
     let remaining = target.deadline.saturating_sub(started.elapsed());
     let ended = if remaining.is_zero() {
         None
     } else {
-        let command = command::check(launch.exe, target, endpoint, &dir);
+        let command = command::check(launch.exe, &checked, endpoint, &dir);
         match child::run(command, remaining, launch.stop, launch.redactor) {
             Ok(ended) => Some(ended),
             Err(err) => {
@@ -219,6 +232,7 @@ fn dialect_of(
     launch: &Launch,
     dir: &Path,
     files: &mut TargetFiles,
+    found_placement: &mut Option<crate::http::auth::KeyPlacement>,
 ) -> DialectFact {
     let fact = |name: Option<String>, source, detail| DialectFact {
         name,
@@ -250,6 +264,7 @@ fn dialect_of(
                     Some("identify did not finish before the deadline".to_owned()),
                 );
             }
+            *found_placement = command::identified_placement(&ended.stdout);
             match command::identified(&ended.stdout) {
                 Ok(name) => {
                     let detail = ended

@@ -77,6 +77,10 @@ pub enum Validity {
     /// The key, but with extra spaces, or in one of two headers: servers may go either way
     /// (see `AmbiguousCredential` in [`super::allowances`]).
     Ambiguous,
+    /// The real key, under another scheme (`Basic KEY`, `Token KEY`, no scheme, the scheme
+    /// glued to the key) or in another placement: nobody gets in without the key, so a 2xx
+    /// is a leniency about the scheme (`other_scheme_refused`, a warning), never ignored auth.
+    OtherScheme,
     /// Not the key: must never get task data.
     Invalid,
 }
@@ -160,7 +164,7 @@ impl CredentialValue {
         };
         let has_scheme = self.scheme_text(placement).is_some();
         if !scheme_is_right || (has_scheme && self.gap == 0) {
-            return Validity::Invalid;
+            return Validity::OtherScheme;
         }
         if self.lead == 0 && self.trail == 0 && (!has_scheme || self.gap == 1) {
             Validity::Valid
@@ -534,10 +538,18 @@ mod tests {
             gap: 0,
             ..value(Scheme::Placement, Token::Key)
         });
-        assert_eq!(valid(&glued), Validity::Invalid);
+        // The real key, under another scheme or glued to it: a leniency, not a wrong key.
+        assert_eq!(valid(&glued), Validity::OtherScheme);
+        for other in ["Basic", "Token", "Bearerx"] {
+            assert_eq!(
+                valid(&one(Scheme::Named(other.into()), Token::Key)),
+                Validity::OtherScheme,
+                "{other}"
+            );
+        }
         for invalid in [
             CredentialInput::Absent,
-            one(Scheme::Named("Basic".into()), Token::Key),
+            one(Scheme::Named("Basic".into()), Token::Cut(3)),
             one(Scheme::Placement, Token::Text(String::new())),
             one(Scheme::Placement, Token::Cut(3)),
             one(Scheme::Placement, Token::Suffixed("x".into())),
@@ -560,8 +572,8 @@ mod tests {
         );
         assert_eq!(
             one(Scheme::Named("bearer".into()), Token::Key).validity(&KeyPlacement::Raw, Some(KEY)),
-            Validity::Invalid,
-            "a raw placement takes the bare key"
+            Validity::OtherScheme,
+            "a raw placement takes the bare key; the key under a scheme is still the key"
         );
     }
 
@@ -625,6 +637,9 @@ mod tests {
                 }
                 CredentialClass::ExtraSpaces => prop_assert_eq!(validity, Validity::Ambiguous),
                 CredentialClass::Twice => prop_assert_ne!(validity, Validity::Valid),
+                CredentialClass::OtherScheme => {
+                    prop_assert_eq!(validity, Validity::OtherScheme, "{:?}", input)
+                }
                 _ => prop_assert_eq!(validity, Validity::Invalid, "{:?}", input),
             }
         }

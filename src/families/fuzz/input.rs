@@ -42,6 +42,7 @@ impl Domain {
                 Property::ResponseSchemaConformance,
                 Property::IgnoredAuth,
                 Property::SchemeCaseLikeBearer,
+                Property::OtherSchemeRefused,
             ],
         }
     }

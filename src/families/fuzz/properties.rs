@@ -44,6 +44,9 @@ impl Facts {
                     && self.validity == Some(Validity::Valid)
                     && self.scheme_case_variant
             }
+            Property::OtherSchemeRefused => {
+                self.domain == Domain::Credentials && self.validity == Some(Validity::OtherScheme)
+            }
         }
     }
 
@@ -167,6 +170,23 @@ pub fn judge_with(
     }
     match property {
         Property::SchemeCaseLikeBearer => like_baseline(exchange, baseline, operation),
+        Property::OtherSchemeRefused if (200..300).contains(&exchange.status) => {
+            Judgement::Fail(Breach::Answer {
+                check: None,
+                findings: vec![Finding::status(
+                    exchange.status,
+                    "401 or 403",
+                    format!(
+                        "the real key under another scheme got {}: the server accepts the key \
+                         whatever the scheme (a leniency, not ignored auth: nobody gets in \
+                         without the key)",
+                        exchange.status
+                    ),
+                )
+                .rule("other-scheme-accepted")],
+            })
+        }
+        Property::OtherSchemeRefused => Judgement::Pass,
         Property::UnknownIdNotFound if facts.leniency.not_found_may_be_any_3xx_or_4xx => {
             // The document's own unknown-id answer (`x-mjconform-unknown-id`) is as good as
             // any refusal: the server answered "no such task" its family's way.
@@ -311,6 +331,32 @@ mod tests {
             &operation,
             None,
         )
+    }
+
+    /// The real key under another scheme that gets the task is a leniency about the
+    /// scheme, judged by `other_scheme_refused`; `ignored_auth` never sees it.
+    #[test]
+    fn the_real_key_under_another_scheme_is_not_ignored_auth() {
+        let other = facts(Domain::Credentials, Some(Validity::OtherScheme), &[]);
+        assert!(!other.applies(Property::IgnoredAuth));
+        assert!(other.applies(Property::OtherSchemeRefused));
+        let judged = run(Property::OtherSchemeRefused, &other, 200);
+        let Judgement::Fail(breach) = judged else {
+            panic!("a 2xx to another scheme is a finding: {judged:?}");
+        };
+        let findings = breach.findings();
+        assert_eq!(findings[0].rule.as_deref(), Some("other-scheme-accepted"));
+        assert!(!findings[0].message.contains("ignored the credential"));
+        for status in [401, 403, 400] {
+            assert_eq!(
+                run(Property::OtherSchemeRefused, &other, status),
+                Judgement::Pass
+            );
+        }
+        // A wrong key is still ignored auth, and never a scheme leniency.
+        let wrong = facts(Domain::Credentials, Some(Validity::Invalid), &[]);
+        assert!(wrong.applies(Property::IgnoredAuth));
+        assert!(!wrong.applies(Property::OtherSchemeRefused));
     }
 
     #[test]

@@ -18,14 +18,19 @@ pub enum Property {
     IgnoredAuth,
     /// `bearer KEY`, `BEARER KEY`... get the same answer as `Bearer KEY` (RFC 9110 §11.1).
     SchemeCaseLikeBearer,
+    /// The real key under another scheme (`Basic KEY`, `Token KEY`) is refused. A server that
+    /// accepts it lets nobody in without the key: a leniency (level `warn` by default), not
+    /// ignored auth.
+    OtherSchemeRefused,
 }
 
 impl Property {
     /// The last part of trial names.
     pub fn name(self) -> &'static str {
-        match self.check() {
-            Some(check) => check.name(),
-            None => "scheme_case_like_bearer",
+        match self {
+            Property::SchemeCaseLikeBearer => "scheme_case_like_bearer",
+            Property::OtherSchemeRefused => "other_scheme_refused",
+            other => other.check().map_or("", Check::name),
         }
     }
 
@@ -38,7 +43,7 @@ impl Property {
             Property::ResponseSchemaConformance => Some(Check::ResponseSchemaConformance),
             Property::UnknownIdNotFound => Some(Check::UnknownIdNotFound),
             Property::IgnoredAuth => Some(Check::IgnoredAuth),
-            Property::SchemeCaseLikeBearer => None,
+            Property::SchemeCaseLikeBearer | Property::OtherSchemeRefused => None,
         }
     }
 
@@ -50,6 +55,9 @@ impl Property {
             }
             Property::SchemeCaseLikeBearer => {
                 "the scheme is case-insensitive (RFC 9110 §11.1): `bearer KEY` is answered like `Bearer KEY`"
+            }
+            Property::OtherSchemeRefused => {
+                "the real key under another scheme (`Basic KEY`, `Token KEY`, no scheme) is refused: the key goes where the spec places it"
             }
             other => other
                 .check()

@@ -437,7 +437,7 @@ fn parse_case(text: &str) -> Result<Input, String> {
 
 /// The one command line that reruns exactly `trial` on the replayed case, in the form the
 /// run was started with (`invocation`): the target and what shapes the request (task ids,
-/// placement, spec), the seed, the token with the run's [`Conditions`], `--exact`.
+/// placement), what changes the verdict (spec or dialect, levels, `--max-response-time`), the seed, the token with the run's [`Conditions`], `--exact`.
 /// The key is never on it; the caller says to set `MJ_API_KEY`.
 pub fn rerun_command(
     args: &RunArgs,
@@ -455,8 +455,13 @@ pub fn rerun_command(
     if let (false, Some(url)) = (embedded, &args.target_url) {
         flag("--target-url", url);
     }
-    if !embedded && *placement != KeyPlacement::Bearer {
+    // Every option that changes a verdict goes on the line: run without `--dialect`, the
+    // case is judged against the doc, where it may pass.
+    if args.key_placement.is_some() || (!embedded && *placement != KeyPlacement::Bearer) {
         flag("--key-placement", &placement.to_string());
+    }
+    if let Some(dialect) = args.dialect {
+        flag("--dialect", dialect.name);
     }
     for id in &args.task_ids {
         flag("--task-id", id);
@@ -466,6 +471,15 @@ pub fn rerun_command(
     }
     if let Some(spec) = &args.spec {
         flag("--spec", &spec.display().to_string());
+    }
+    if let Some(limit) = args.max_response_time {
+        flag("--max-response-time", &format!("{}s", limit.as_secs_f64()));
+    }
+    let levels = args.levels().as_flags();
+    for pair in levels.chunks(2) {
+        if let [level, check] = pair {
+            flag(level, check);
+        }
     }
     flag("--seed", &args.seed.to_string());
     let replay = ReplayArg {
@@ -578,6 +592,56 @@ mod tests {
             command,
             "mjconform check --task-id 1747 --seed 7 --fuzz-replay ids:a%20b@embedded,ids --exact t"
         );
+    }
+
+    /// Every option that changes a verdict is on the printed line, so the line judges as the
+    /// run did: the dialect, the placement asked for, the levels, the response-time limit.
+    #[test]
+    fn the_rerun_command_carries_every_option_that_changes_a_verdict() {
+        let run = args(&[
+            "--target-url",
+            "http://127.0.0.1:9/",
+            "--api-key",
+            "sk-secret",
+            "--dialect",
+            "java-original",
+            "--deny",
+            "head_supported,scheme_case_like_bearer",
+            "--allow",
+            "time_order",
+            "--max-response-time",
+            "1500ms",
+        ]);
+        let placement = current_placement(&run);
+        let replay = ReplayCase(Input::Id(IdInput::Text("a".into())));
+        let cli = Invocation::Cli {
+            program: "mjconform".to_owned(),
+        };
+        let command = rerun_command(&run, false, &placement, &replay, "t", &cli);
+        for part in [
+            "--dialect java-original",
+            "--deny head_supported",
+            "--deny scheme_case_like_bearer",
+            "--allow time_order",
+            "--max-response-time 1.5s",
+        ] {
+            assert!(command.contains(part), "{part} missing: {command}");
+        }
+        assert!(!command.contains("sk-secret"));
+        // The printed line parses back into the same options.
+        let words: Vec<String> = command
+            .split_whitespace()
+            .skip(2)
+            .map(str::to_owned)
+            .collect();
+        let (ours, _) = crate::run::cli::split_args(
+            std::iter::once("mjconform".to_owned()).chain(words),
+        );
+        let again = crate::run::cli::parse_run_args(&ours).unwrap();
+        assert_eq!(again.dialect.map(|d| d.name), Some("java-original"));
+        assert_eq!(again.levels(), run.levels());
+        assert_eq!(again.max_response_time, run.max_response_time);
+        assert_eq!(current_placement(&again), placement);
     }
 
     fn args(words: &[&str]) -> RunArgs {

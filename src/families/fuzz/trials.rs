@@ -64,7 +64,24 @@ impl Fuzzer {
                 };
             }
         }
-        match self.check_with(domain, property, &|finding| scope.is_known(finding)) {
+        let outcome = self.check_with(domain, property, &|finding| scope.is_known(finding));
+        // Ids are fuzzed with the run's key: with that key refused everywhere, a finding on
+        // their answers (the 401's content type, say) is the run's doing. One refused key is
+        // one cause.
+        if let (PropertyOutcome::Broken(_), Domain::Ids) = (&outcome, domain) {
+            if let Some(problem) = self.context.credential_problem() {
+                return Conclusion::Errored {
+                    message: format!(
+                        "ERROR: the check could not run\ncheck:    {}: {}\nreason:   failed to judge an answer to the run's refused key: {problem}\n",
+                        trial_name(domain, property),
+                        property.purpose()
+                    ),
+                    reason: problem,
+                    exchange: None,
+                };
+            }
+        }
+        match outcome {
             PropertyOutcome::Passed(_) => Conclusion::Passed,
             PropertyOutcome::NothingToCheck(reason) => Conclusion::Ignored(reason),
             PropertyOutcome::Broken(failure) => Conclusion::Failed(Failure::with_message(
