@@ -73,7 +73,14 @@ fn main() -> ExitCode {
         ),
         mistake(
             "unreachable_target",
-            &["check", "--target-url", &refused],
+            &[
+                "check",
+                "--target-url",
+                &refused,
+                "--no-key",
+                "--task-id",
+                "1",
+            ],
             &["reach the target", "refused"],
         ),
         mistake(
@@ -315,6 +322,129 @@ fn main() -> ExitCode {
         env: vec![("MJ_API_KEY", "sk-some-key".to_owned())],
         words: vec!["found without a key".to_owned()],
     });
+    // Bad input that names a reachable target: the loopback server counts every connection,
+    // and each trial below checks that none was made (the mistake is caught before a request).
+    let counted = counting_server();
+    let endpoint = format!("{counted}mj/task/1747132783114582/fetch");
+    let hostport = counted
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let not_a_dir = files.path("garbage.yaml");
+    let report_dir = format!("{not_a_dir}/reports");
+    let bad_syntax = files.path("bad-syntax.toml");
+    let bad_until = files.path("bad-until.toml");
+    let target = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--target-url", &counted];
+        args.extend_from_slice(extra);
+        args.iter().map(|arg| arg.to_string()).collect()
+    };
+    let keyed = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--api-key", "sk-cli-test", "--task-id", "1"];
+        args.extend_from_slice(extra);
+        target(&args)
+    };
+    for (name, args, env, words) in [
+        (
+            "endpoint_pasted_whole",
+            vec![
+                "check".to_owned(),
+                "--target-url".to_owned(),
+                endpoint.clone(),
+                "--api-key".to_owned(),
+                "k".to_owned(),
+                "--task-id".to_owned(),
+                "1".to_owned(),
+            ],
+            vec![],
+            vec![
+                "that is the fetch endpoint".to_owned(),
+                format!("give `{counted}`"),
+            ],
+        ),
+        (
+            "address_without_scheme",
+            vec![
+                "check".to_owned(),
+                "--target-url".to_owned(),
+                hostport.clone(),
+            ],
+            vec![],
+            vec![format!("add http:// (`http://{hostport}/`)")],
+        ),
+        (
+            "localhost_without_scheme",
+            vec![
+                "check".to_owned(),
+                "--target-url".to_owned(),
+                "localhost:8080".to_owned(),
+            ],
+            vec![],
+            vec!["add http:// (`http://localhost:8080/`)".to_owned()],
+        ),
+        (
+            "unwritable_report_dir",
+            keyed(&["--report", "json", "--report-dir", &report_dir]),
+            vec![],
+            vec!["the report directory".to_owned(), "not writable".to_owned()],
+        ),
+        (
+            "bad_report_in_environment_names_the_variable",
+            keyed(&[]),
+            vec![("MJ_REPORT", "jnuit".to_owned())],
+            vec![
+                "MJ_REPORT (read as --report)".to_owned(),
+                "`jnuit`".to_owned(),
+            ],
+        ),
+        (
+            "baseline_syntax_error_has_its_line",
+            keyed(&["--baseline", &bad_syntax]),
+            vec![],
+            vec!["bad-syntax.toml".to_owned(), "line 3:".to_owned()],
+        ),
+        (
+            "baseline_until_is_no_calendar_day",
+            keyed(&["--baseline", &bad_until]),
+            vec![],
+            vec!["`until = \"2026-02-31\"` is not a YYYY-MM-DD date".to_owned()],
+        ),
+        (
+            "external_target_without_a_key",
+            target(&["--task-id", "1"]),
+            vec![],
+            vec![
+                "no key given".to_owned(),
+                "set MJ_API_KEY".to_owned(),
+                "--no-key".to_owned(),
+            ],
+        ),
+        (
+            "external_target_with_a_key_and_no_key",
+            target(&["--task-id", "1", "--no-key"]),
+            vec![("MJ_API_KEY", "sk-cli-test".to_owned())],
+            vec!["--no-key (MJ_NO_KEY) and a key".to_owned()],
+        ),
+        (
+            "external_target_without_a_task",
+            target(&["--api-key", "sk-cli-test"]),
+            vec![],
+            vec!["no task id given: add --task-id ID".to_owned()],
+        ),
+        (
+            "external_target_without_a_task_nor_key_on_purpose",
+            target(&["--no-key"]),
+            vec![],
+            vec!["add --task-id ID".to_owned()],
+        ),
+    ] {
+        mistakes.push(Mistake {
+            name,
+            args,
+            env,
+            words,
+        });
+    }
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
     let busy_port = busy.local_addr().expect("an address").port().to_string();
     mistakes.push(mistake(
@@ -340,11 +470,32 @@ fn main() -> ExitCode {
             "the_mock_prints_a_ready_command_and_stops_on_sigterm",
             the_mock_prints_a_ready_command_and_stops_on_sigterm,
         ),
+        Trial::test(
+            "a_closed_pipe_ends_the_output_without_a_panic",
+            a_closed_pipe_ends_the_output_without_a_panic,
+        ),
+        Trial::test("identify_help_is_its_own", identify_help_is_its_own),
     ]);
-    let conclusion = libtest_mimic::run(&arguments, trials);
+    let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
     drop(files);
     drop(busy);
     conclusion.exit_code()
+}
+
+/// Connections the counting server accepted: bad input must leave it at zero.
+static CONNECTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A loopback server that counts every connection and closes it; its URL.
+fn counting_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let url = format!("http://{}/", listener.local_addr().expect("an address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    url
 }
 
 /// The URL of a loopback port that was free a moment ago: connecting is refused.
@@ -370,6 +521,17 @@ impl SpecFiles {
             "openapi: 3.0.3\ninfo:\n  title: other\n  version: '1'\npaths:\n  /health:\n    get:\n      responses:\n        '200':\n          description: ok\n",
         )
         .expect("write a spec");
+        // An unclosed string on line 3: the error names line 3.
+        std::fs::write(
+            dir.join("bad-syntax.toml"),
+            "version = 1\n[[deviation]]\ncheck = \"x\nreason = \"y\"\n",
+        )
+        .expect("write a baseline");
+        std::fs::write(
+            dir.join("bad-until.toml"),
+            "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
+        )
+        .expect("write a baseline");
         SpecFiles(dir)
     }
 
@@ -616,6 +778,82 @@ fn exits_with_one_line(mistake: &Mistake) -> Result<(), Failed> {
     for word in &mistake.words {
         if !line.contains(word.as_str()) {
             return Err(format!("expected `{word}` in the error; {shown}").into());
+        }
+    }
+    let reached = CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst);
+    if reached != 0 {
+        return Err(
+            format!("bad input reached the counting server {reached} time(s); {shown}").into(),
+        );
+    }
+    Ok(())
+}
+
+/// `mjconform mock --list-faults | head -1` and the like: a reader that hangs up ends the
+/// output quietly (SIGPIPE, as for any Unix tool), never with a panic. The pipe is closed
+/// before anything is read, so every write meets it closed.
+#[cfg(unix)]
+fn a_closed_pipe_ends_the_output_without_a_panic() -> Result<(), Failed> {
+    use std::os::unix::process::ExitStatusExt as _;
+    for args in [
+        &["mock", "--list-faults"][..],
+        &["identify", "--help"],
+        &["check", "--help"],
+        &["help", "check"],
+        &["dialects"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mjconform"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        drop(child.stdout.take());
+        let output = child.wait_with_output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let quiet = output.status.code() == Some(0) || output.status.signal() == Some(13);
+        if !quiet || stderr.contains("panicked") || stderr.contains("Broken pipe") {
+            return Err(format!("{args:?}: {:?}\n{stderr}", output.status).into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn a_closed_pipe_ends_the_output_without_a_panic() -> Result<(), Failed> {
+    Ok(())
+}
+
+/// `mjconform identify --help` is identify's help: its usage, the options it reads, and
+/// nothing of `check` (its usage line, description or the options identify ignores).
+fn identify_help_is_its_own() -> Result<(), Failed> {
+    let (code, help, stderr) = run(&["identify", "--help"]);
+    let shown = format!("exit {code:?}\n{help}\n{stderr}");
+    if code != Some(0) || !help.contains("Usage: mjconform identify") {
+        return Err(shown.into());
+    }
+    for present in [
+        "--target-url",
+        "--api-key",
+        "--task-id",
+        "--key-placement",
+        "rank the doc",
+    ] {
+        if !help.contains(present) {
+            return Err(format!("`{present}` missing; {shown}").into());
+        }
+    }
+    for absent in [
+        "mjconform check [OPTIONS]",
+        "Run the conformance suite",
+        "--fuzz-cases",
+        "--snapshots",
+        "--report",
+        "--baseline",
+        "--watch",
+    ] {
+        if help.contains(absent) {
+            return Err(format!("`{absent}` is check's, not identify's; {shown}").into());
         }
     }
     Ok(())

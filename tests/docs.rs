@@ -528,7 +528,7 @@ fn main() -> ExitCode {
         "the_repository_is_complete_on_its_own",
         move || complete_on_its_own(&complete_root),
     ));
-    let conclusion = libtest_mimic::run(&arguments, trials);
+    let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
     let _ = std::fs::remove_dir_all(&scratch_root);
     conclusion.exit_code()
 }
