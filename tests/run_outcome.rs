@@ -120,20 +120,28 @@ fn without_a_key_the_checks_that_need_one_could_not_run() -> Result<(), Failed> 
     let dir = scratch("no-key");
     let target = provider(&[]);
     let id = target.task_ids[0].clone();
-    let output = mjconform(
-        &dir,
-        &[
-            "--target-url",
-            target.base_url.as_str(),
-            "--task-id",
-            &id,
-            "--fuzz-cases",
-            "0",
-            "--snapshots",
-            "off",
-        ],
-    )
-    .output()?;
+    let no_key = [
+        "--target-url",
+        target.base_url.as_str(),
+        "--task-id",
+        &id,
+        "--fuzz-cases",
+        "0",
+        "--snapshots",
+        "off",
+    ];
+    // An unset key is refused before any request (an unset CI secret, most likely)...
+    let output = mjconform(&dir, &no_key).output()?;
+    let said = text(&output);
+    expect(
+        output.status.code() == Some(2)
+            && String::from_utf8_lossy(&output.stderr).trim().lines().count() == 1
+            && said.contains("set MJ_API_KEY")
+            && said.contains("--no-key"),
+        || said.clone(),
+    )?;
+    // ...and with `--no-key`, on purpose, the checks that need one could not run.
+    let output = mjconform(&dir, &[&no_key[..], &["--no-key"]].concat()).output()?;
     let said = text(&output);
     expect(output.status.code() == Some(1), || said.clone())?;
     expect(
