@@ -475,6 +475,10 @@ fn main() -> ExitCode {
             a_closed_pipe_ends_the_output_without_a_panic,
         ),
         Trial::test("identify_help_is_its_own", identify_help_is_its_own),
+        Trial::test(
+            "the_action_script_checks_writes_reports_and_outputs",
+            the_action_script_checks_writes_reports_and_outputs,
+        ),
     ]);
     let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
     drop(files);
@@ -856,5 +860,183 @@ fn identify_help_is_its_own() -> Result<(), Failed> {
             return Err(format!("`{absent}` is check's, not identify's; {shown}").into());
         }
     }
+    Ok(())
+}
+
+/// A `mjconform mock --port 0` child (stopped on drop): its URL and task ids.
+struct MockChild {
+    child: std::process::Child,
+    url: String,
+    ids: Vec<String>,
+}
+
+impl MockChild {
+    fn start(key: &str, faults: &[&str]) -> Result<MockChild, Failed> {
+        use std::io::BufRead as _;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+        command.args(["mock", "--port", "0", "--api-key", key]);
+        for fault in faults {
+            command.args(["--fault", fault]);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (mut url, mut ids) = (String::new(), Vec::new());
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            if let Some((_, rest)) = line.split_once("listening on ") {
+                url = rest.trim().to_owned();
+            } else if let Some((id, _)) = line.strip_prefix("  ").and_then(|l| l.split_once("  ")) {
+                ids.push(id.trim().to_owned());
+            } else if line.starts_with("check it: ") {
+                break;
+            }
+        }
+        if url.is_empty() || ids.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("the mock printed no URL or ids".into());
+        }
+        Ok(MockChild { child, url, ids })
+    }
+}
+
+impl Drop for MockChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A finished run of the Action's script and the directory it ran in.
+struct ScriptRun {
+    output: std::process::Output,
+    dir: PathBuf,
+}
+
+impl ScriptRun {
+    fn shown(&self) -> String {
+        format!(
+            "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.output.status.code(),
+            String::from_utf8_lossy(&self.output.stdout),
+            String::from_utf8_lossy(&self.output.stderr)
+        )
+    }
+
+    fn expect_code(&self, code: i32) -> Result<(), Failed> {
+        if self.output.status.code() == Some(code) {
+            Ok(())
+        } else {
+            Err(format!("expected exit {code}; {}", self.shown()).into())
+        }
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+}
+
+/// The Action's run step (scripts/action-run.sh, which action.yml calls) against the mock,
+/// with a fake `GITHUB_STEP_SUMMARY` and `GITHUB_OUTPUT`: a clean target passes and leaves
+/// the reports, the summary and the outputs; a faulty one fails the step under `deny` and
+/// only warns under `warn`; an unset key secret is refused before any request.
+fn the_action_script_checks_writes_reports_and_outputs() -> Result<(), Failed> {
+    let key = "sk-action-test-0042";
+    let dir = std::env::temp_dir().join(format!("mjconform-action-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/action-run.sh");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_mjconform"))
+        .parent()
+        .ok_or("no binary directory")?
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |name: &str,
+               mock: &MockChild,
+               inputs: &[(&str, &str)]|
+     -> Result<ScriptRun, Failed> {
+        let at = dir.join(name);
+        std::fs::create_dir_all(&at)?;
+        let mut command = Command::new("bash");
+        command.arg(script).current_dir(&at).stdin(Stdio::null());
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("MJ_") || name.starts_with("INPUT_") || name.starts_with("GITHUB_")
+            {
+                command.env_remove(name.as_ref());
+            }
+        }
+        command
+            .env("PATH", &path)
+            .env("CI", "true")
+            .env("GITHUB_STEP_SUMMARY", at.join("step-summary.md"))
+            .env("GITHUB_OUTPUT", at.join("github-output"))
+            .env("INPUT_TARGET_URL", &mock.url)
+            .env("INPUT_TASK_IDS", mock.ids.join(","))
+            .env("INPUT_FUZZ_CASES", "0")
+            .env("INPUT_ARGS", "--snapshots off --concurrency 2");
+        for (name, value) in inputs {
+            command.env(name, value);
+        }
+        Ok(ScriptRun {
+            output: command.output()?,
+            dir: at,
+        })
+    };
+    let clean = MockChild::start(key, &[])?;
+    let passed = run("clean", &clean, &[("INPUT_API_KEY", key)])?;
+    passed.expect_code(0)?;
+    let outputs = passed.file("github-output");
+    if !outputs.contains("exit-code=0\n") || !outputs.contains("report-dir=mjconform-reports\n") {
+        return Err(format!("outputs: {outputs:?}; {}", passed.shown()).into());
+    }
+    for file in ["junit.xml", "report.json", "summary.md", "report.html"] {
+        if passed.file(&format!("mjconform-reports/{file}")).is_empty() {
+            return Err(format!("{file} missing; {}", passed.shown()).into());
+        }
+    }
+    let summary = passed.file("step-summary.md");
+    if summary.trim().is_empty() || summary.contains(key) {
+        return Err(format!("step summary: {summary:?}").into());
+    }
+    drop(clean);
+
+    let faulty = MockChild::start(key, &["time-in-seconds"])?;
+    let denied = run("deny", &faulty, &[("INPUT_API_KEY", key)])?;
+    denied.expect_code(1)?;
+    if !denied.file("github-output").contains("exit-code=1\n") {
+        return Err(format!("no exit-code=1 output; {}", denied.shown()).into());
+    }
+    let warned = run(
+        "warn",
+        &faulty,
+        &[("INPUT_API_KEY", key), ("INPUT_WARN", "all")],
+    )?;
+    warned.expect_code(0)?;
+    if !String::from_utf8_lossy(&warned.output.stdout).contains("::warning title=mjconform::") {
+        return Err(format!("no warning annotation; {}", warned.shown()).into());
+    }
+    let bad_level = run(
+        "bad-level",
+        &faulty,
+        &[("INPUT_API_KEY", key), ("INPUT_WARN", "time")],
+    )?;
+    bad_level.expect_code(2)?;
+    // An unset secret arrives empty: refused in one line, before any request.
+    let unset = run("unset-key", &faulty, &[("INPUT_API_KEY", "")])?;
+    unset.expect_code(2)?;
+    if !unset.shown().contains("set MJ_API_KEY") {
+        return Err(unset.shown().into());
+    }
+    drop(faulty);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

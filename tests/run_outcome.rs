@@ -135,7 +135,11 @@ fn without_a_key_the_checks_that_need_one_could_not_run() -> Result<(), Failed> 
     let said = text(&output);
     expect(
         output.status.code() == Some(2)
-            && String::from_utf8_lossy(&output.stderr).trim().lines().count() == 1
+            && String::from_utf8_lossy(&output.stderr)
+                .trim()
+                .lines()
+                .count()
+                == 1
             && said.contains("set MJ_API_KEY")
             && said.contains("--no-key"),
         || said.clone(),
