@@ -613,7 +613,7 @@ reason = "every family sends integers"
             ),
             (
                 "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\nuntil = 1\n",
-                "line 3:",
+                "line 4:",
             ),
         ] {
             let err = parse(text).unwrap_err().to_string();
