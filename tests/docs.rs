@@ -688,8 +688,12 @@ fn rust_version_holds(root: &Path) -> Result<(), Failed> {
         .into());
     }
     let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
-    let root_id = metadata["resolve"]["root"].as_str().ok_or("no root package")?;
-    let nodes = metadata["resolve"]["nodes"].as_array().ok_or("no resolve")?;
+    let root_id = metadata["resolve"]["root"]
+        .as_str()
+        .ok_or("no root package")?;
+    let nodes = metadata["resolve"]["nodes"]
+        .as_array()
+        .ok_or("no resolve")?;
     // What `cargo install` builds: normal and build dependencies, transitively.
     let mut needed = vec![root_id.to_owned()];
     let mut seen = std::collections::BTreeSet::new();
@@ -701,9 +705,11 @@ fn rust_version_holds(root: &Path) -> Result<(), Failed> {
             continue;
         };
         for dep in node["deps"].as_array().into_iter().flatten() {
-            let built = dep["dep_kinds"].as_array().into_iter().flatten().any(|kind| {
-                kind["kind"].is_null() || kind["kind"] == "build"
-            });
+            let built = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|kind| kind["kind"].is_null() || kind["kind"] == "build");
             if built {
                 if let Some(pkg) = dep["pkg"].as_str() {
                     needed.push(pkg.to_owned());
@@ -712,7 +718,10 @@ fn rust_version_holds(root: &Path) -> Result<(), Failed> {
         }
     }
     let parse = |version: &str| -> Vec<u32> {
-        version.split('.').map(|part| part.parse().unwrap_or(0)).collect()
+        version
+            .split('.')
+            .map(|part| part.parse().unwrap_or(0))
+            .collect()
     };
     let mut newest: Option<(Vec<u32>, String)> = None;
     for package in metadata["packages"].as_array().into_iter().flatten() {
@@ -720,7 +729,11 @@ fn rust_version_holds(root: &Path) -> Result<(), Failed> {
         else {
             continue;
         };
-        if seen.contains(id) && newest.as_ref().is_none_or(|(best, _)| parse(version) > *best) {
+        if seen.contains(id)
+            && newest
+                .as_ref()
+                .is_none_or(|(best, _)| parse(version) > *best)
+        {
             newest = Some((parse(version), format!("{} {version}", package["name"])));
         }
     }
