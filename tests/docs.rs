@@ -717,11 +717,14 @@ fn rust_version_holds(root: &Path) -> Result<(), Failed> {
             }
         }
     }
+    // `1.89` and `1.89.0` are the same version: compare three parts.
     let parse = |version: &str| -> Vec<u32> {
-        version
+        let mut parts: Vec<u32> = version
             .split('.')
             .map(|part| part.parse().unwrap_or(0))
-            .collect()
+            .collect();
+        parts.resize(3, 0);
+        parts
     };
     let mut newest: Option<(Vec<u32>, String)> = None;
     for package in metadata["packages"].as_array().into_iter().flatten() {
