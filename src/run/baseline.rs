@@ -451,7 +451,7 @@ fn is_date(text: &str) -> bool {
 /// Days in `month` of `year` (Gregorian), 0 for a month that does not exist: `2026-02-31`
 /// is no date, and an entry meant to expire must not silently never do so.
 fn days_in_month(year: u32, month: u32) -> u32 {
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
     match month {
         1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
         4 | 6 | 9 | 11 => 30,
