@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Trial::bench("provider_under_bad_input", provider_under_bad_input),
         memory,
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn runtime() -> tokio::runtime::Runtime {

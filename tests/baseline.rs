@@ -284,5 +284,5 @@ fn main() -> ExitCode {
             malformed_baselines_are_bad_input,
         ),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }

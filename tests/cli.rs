@@ -73,7 +73,14 @@ fn main() -> ExitCode {
         ),
         mistake(
             "unreachable_target",
-            &["check", "--target-url", &refused],
+            &[
+                "check",
+                "--target-url",
+                &refused,
+                "--no-key",
+                "--task-id",
+                "1",
+            ],
             &["reach the target", "refused"],
         ),
         mistake(
@@ -333,6 +340,129 @@ fn main() -> ExitCode {
         env: vec![("MJ_API_KEY", "sk-some-key".to_owned())],
         words: vec!["found without a key".to_owned()],
     });
+    // Bad input that names a reachable target: the loopback server counts every connection,
+    // and each trial below checks that none was made (the mistake is caught before a request).
+    let counted = counting_server();
+    let endpoint = format!("{counted}mj/task/1747132783114582/fetch");
+    let hostport = counted
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let not_a_dir = files.path("garbage.yaml");
+    let report_dir = format!("{not_a_dir}/reports");
+    let bad_syntax = files.path("bad-syntax.toml");
+    let bad_until = files.path("bad-until.toml");
+    let target = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["check", "--target-url", &counted];
+        args.extend_from_slice(extra);
+        args.iter().map(|arg| arg.to_string()).collect()
+    };
+    let keyed = |extra: &[&str]| -> Vec<String> {
+        let mut args = vec!["--api-key", "sk-cli-test", "--task-id", "1"];
+        args.extend_from_slice(extra);
+        target(&args)
+    };
+    for (name, args, env, words) in [
+        (
+            "endpoint_pasted_whole",
+            vec![
+                "check".to_owned(),
+                "--target-url".to_owned(),
+                endpoint.clone(),
+                "--api-key".to_owned(),
+                "k".to_owned(),
+                "--task-id".to_owned(),
+                "1".to_owned(),
+            ],
+            vec![],
+            vec![
+                "that is the fetch endpoint".to_owned(),
+                format!("give `{counted}`"),
+            ],
+        ),
+        (
+            "address_without_scheme",
+            vec![
+                "check".to_owned(),
+                "--target-url".to_owned(),
+                hostport.clone(),
+            ],
+            vec![],
+            vec![format!("add http:// (`http://{hostport}/`)")],
+        ),
+        (
+            "localhost_without_scheme",
+            vec![
+                "check".to_owned(),
+                "--target-url".to_owned(),
+                "localhost:8080".to_owned(),
+            ],
+            vec![],
+            vec!["add http:// (`http://localhost:8080/`)".to_owned()],
+        ),
+        (
+            "unwritable_report_dir",
+            keyed(&["--report", "json", "--report-dir", &report_dir]),
+            vec![],
+            vec!["the report directory".to_owned(), "not writable".to_owned()],
+        ),
+        (
+            "bad_report_in_environment_names_the_variable",
+            keyed(&[]),
+            vec![("MJ_REPORT", "jnuit".to_owned())],
+            vec![
+                "MJ_REPORT (read as --report)".to_owned(),
+                "`jnuit`".to_owned(),
+            ],
+        ),
+        (
+            "baseline_syntax_error_has_its_line",
+            keyed(&["--baseline", &bad_syntax]),
+            vec![],
+            vec!["bad-syntax.toml".to_owned(), "line 3:".to_owned()],
+        ),
+        (
+            "baseline_until_is_no_calendar_day",
+            keyed(&["--baseline", &bad_until]),
+            vec![],
+            vec!["`until = \"2026-02-31\"` is not a YYYY-MM-DD date".to_owned()],
+        ),
+        (
+            "external_target_without_a_key",
+            target(&["--task-id", "1"]),
+            vec![],
+            vec![
+                "no key given".to_owned(),
+                "set MJ_API_KEY".to_owned(),
+                "--no-key".to_owned(),
+            ],
+        ),
+        (
+            "external_target_with_a_key_and_no_key",
+            target(&["--task-id", "1", "--no-key"]),
+            vec![("MJ_API_KEY", "sk-cli-test".to_owned())],
+            vec!["--no-key (MJ_NO_KEY) and a key".to_owned()],
+        ),
+        (
+            "external_target_without_a_task",
+            target(&["--api-key", "sk-cli-test"]),
+            vec![],
+            vec!["no task id given: add --task-id ID".to_owned()],
+        ),
+        (
+            "external_target_without_a_task_nor_key_on_purpose",
+            target(&["--no-key"]),
+            vec![],
+            vec!["add --task-id ID".to_owned()],
+        ),
+    ] {
+        mistakes.push(Mistake {
+            name,
+            args,
+            env,
+            words,
+        });
+    }
     let busy = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
     let busy_port = busy.local_addr().expect("an address").port().to_string();
     mistakes.push(mistake(
@@ -358,11 +488,36 @@ fn main() -> ExitCode {
             "the_mock_prints_a_ready_command_and_stops_on_sigterm",
             the_mock_prints_a_ready_command_and_stops_on_sigterm,
         ),
+        Trial::test(
+            "a_closed_pipe_ends_the_output_without_a_panic",
+            a_closed_pipe_ends_the_output_without_a_panic,
+        ),
+        Trial::test("identify_help_is_its_own", identify_help_is_its_own),
+        Trial::test(
+            "the_action_script_checks_writes_reports_and_outputs",
+            the_action_script_checks_writes_reports_and_outputs,
+        ),
     ]);
-    let conclusion = libtest_mimic::run(&arguments, trials);
+    let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
     drop(files);
     drop(busy);
     conclusion.exit_code()
+}
+
+/// Connections the counting server accepted: bad input must leave it at zero.
+static CONNECTIONS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// A loopback server that counts every connection and closes it; its URL.
+fn counting_server() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a listener");
+    let url = format!("http://{}/", listener.local_addr().expect("an address"));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            CONNECTIONS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    url
 }
 
 /// The URL of a loopback port that was free a moment ago: connecting is refused.
@@ -388,6 +543,17 @@ impl SpecFiles {
             "openapi: 3.0.3\ninfo:\n  title: other\n  version: '1'\npaths:\n  /health:\n    get:\n      responses:\n        '200':\n          description: ok\n",
         )
         .expect("write a spec");
+        // An unclosed string on line 3: the error names line 3.
+        std::fs::write(
+            dir.join("bad-syntax.toml"),
+            "version = 1\n[[deviation]]\ncheck = \"x\nreason = \"y\"\n",
+        )
+        .expect("write a baseline");
+        std::fs::write(
+            dir.join("bad-until.toml"),
+            "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
+        )
+        .expect("write a baseline");
         SpecFiles(dir)
     }
 
@@ -636,5 +802,259 @@ fn exits_with_one_line(mistake: &Mistake) -> Result<(), Failed> {
             return Err(format!("expected `{word}` in the error; {shown}").into());
         }
     }
+    let reached = CONNECTIONS.load(std::sync::atomic::Ordering::SeqCst);
+    if reached != 0 {
+        return Err(
+            format!("bad input reached the counting server {reached} time(s); {shown}").into(),
+        );
+    }
+    Ok(())
+}
+
+/// `mjconform mock --list-faults | head -1` and the like: a reader that hangs up ends the
+/// output quietly (SIGPIPE, as for any Unix tool), never with a panic. The pipe is closed
+/// before anything is read, so every write meets it closed.
+#[cfg(unix)]
+fn a_closed_pipe_ends_the_output_without_a_panic() -> Result<(), Failed> {
+    use std::os::unix::process::ExitStatusExt as _;
+    for args in [
+        &["mock", "--list-faults"][..],
+        &["identify", "--help"],
+        &["check", "--help"],
+        &["help", "check"],
+        &["dialects"],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mjconform"))
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        drop(child.stdout.take());
+        let output = child.wait_with_output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        let quiet = output.status.code() == Some(0) || output.status.signal() == Some(13);
+        if !quiet || stderr.contains("panicked") || stderr.contains("Broken pipe") {
+            return Err(format!("{args:?}: {:?}\n{stderr}", output.status).into());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn a_closed_pipe_ends_the_output_without_a_panic() -> Result<(), Failed> {
+    Ok(())
+}
+
+/// `mjconform identify --help` is identify's help: its usage, the options it reads, and
+/// nothing of `check` (its usage line, description or the options identify ignores).
+fn identify_help_is_its_own() -> Result<(), Failed> {
+    let (code, help, stderr) = run(&["identify", "--help"]);
+    let shown = format!("exit {code:?}\n{help}\n{stderr}");
+    if code != Some(0) || !help.contains("Usage: mjconform identify") {
+        return Err(shown.into());
+    }
+    for present in [
+        "--target-url",
+        "--api-key",
+        "--task-id",
+        "--key-placement",
+        "rank the doc",
+    ] {
+        if !help.contains(present) {
+            return Err(format!("`{present}` missing; {shown}").into());
+        }
+    }
+    for absent in [
+        "mjconform check [OPTIONS]",
+        "Run the conformance suite",
+        "--fuzz-cases",
+        "--snapshots",
+        "--report",
+        "--baseline",
+        "--watch",
+    ] {
+        if help.contains(absent) {
+            return Err(format!("`{absent}` is check's, not identify's; {shown}").into());
+        }
+    }
+    Ok(())
+}
+
+/// A `mjconform mock --port 0` child (stopped on drop): its URL and task ids.
+struct MockChild {
+    child: std::process::Child,
+    url: String,
+    ids: Vec<String>,
+}
+
+impl MockChild {
+    fn start(key: &str, faults: &[&str]) -> Result<MockChild, Failed> {
+        use std::io::BufRead as _;
+        let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+        command.args(["mock", "--port", "0", "--api-key", key]);
+        for fault in faults {
+            command.args(["--fault", fault]);
+        }
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()?;
+        let stdout = child.stdout.take().ok_or("no stdout")?;
+        let (mut url, mut ids) = (String::new(), Vec::new());
+        for line in std::io::BufReader::new(stdout).lines() {
+            let line = line?;
+            if let Some((_, rest)) = line.split_once("listening on ") {
+                url = rest.trim().to_owned();
+            } else if let Some((id, _)) = line.strip_prefix("  ").and_then(|l| l.split_once("  ")) {
+                ids.push(id.trim().to_owned());
+            } else if line.starts_with("check it: ") {
+                break;
+            }
+        }
+        if url.is_empty() || ids.is_empty() {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err("the mock printed no URL or ids".into());
+        }
+        Ok(MockChild { child, url, ids })
+    }
+}
+
+impl Drop for MockChild {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A finished run of the Action's script and the directory it ran in.
+struct ScriptRun {
+    output: std::process::Output,
+    dir: PathBuf,
+}
+
+impl ScriptRun {
+    fn shown(&self) -> String {
+        format!(
+            "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+            self.output.status.code(),
+            String::from_utf8_lossy(&self.output.stdout),
+            String::from_utf8_lossy(&self.output.stderr)
+        )
+    }
+
+    fn expect_code(&self, code: i32) -> Result<(), Failed> {
+        if self.output.status.code() == Some(code) {
+            Ok(())
+        } else {
+            Err(format!("expected exit {code}; {}", self.shown()).into())
+        }
+    }
+
+    fn file(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.join(name)).unwrap_or_default()
+    }
+}
+
+/// The Action's run step (scripts/action-run.sh, which action.yml calls) against the mock,
+/// with a fake `GITHUB_STEP_SUMMARY` and `GITHUB_OUTPUT`: a clean target passes and leaves
+/// the reports, the summary and the outputs; a faulty one fails the step under `deny` and
+/// only warns under `warn`; an unset key secret is refused before any request.
+fn the_action_script_checks_writes_reports_and_outputs() -> Result<(), Failed> {
+    let key = "sk-action-test-0042";
+    let dir = std::env::temp_dir().join(format!("mjconform-action-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/action-run.sh");
+    let bin_dir = std::path::Path::new(env!("CARGO_BIN_EXE_mjconform"))
+        .parent()
+        .ok_or("no binary directory")?
+        .to_path_buf();
+    let path = format!(
+        "{}:{}",
+        bin_dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let run = |name: &str,
+               mock: &MockChild,
+               inputs: &[(&str, &str)]|
+     -> Result<ScriptRun, Failed> {
+        let at = dir.join(name);
+        std::fs::create_dir_all(&at)?;
+        let mut command = Command::new("bash");
+        command.arg(script).current_dir(&at).stdin(Stdio::null());
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("MJ_") || name.starts_with("INPUT_") || name.starts_with("GITHUB_")
+            {
+                command.env_remove(name.as_ref());
+            }
+        }
+        command
+            .env("PATH", &path)
+            .env("CI", "true")
+            .env("GITHUB_STEP_SUMMARY", at.join("step-summary.md"))
+            .env("GITHUB_OUTPUT", at.join("github-output"))
+            .env("INPUT_TARGET_URL", &mock.url)
+            .env("INPUT_TASK_IDS", mock.ids.join(","))
+            .env("INPUT_FUZZ_CASES", "0")
+            .env("INPUT_ARGS", "--snapshots off --concurrency 2");
+        for (name, value) in inputs {
+            command.env(name, value);
+        }
+        Ok(ScriptRun {
+            output: command.output()?,
+            dir: at,
+        })
+    };
+    let clean = MockChild::start(key, &[])?;
+    let passed = run("clean", &clean, &[("INPUT_API_KEY", key)])?;
+    passed.expect_code(0)?;
+    let outputs = passed.file("github-output");
+    if !outputs.contains("exit-code=0\n") || !outputs.contains("report-dir=mjconform-reports\n") {
+        return Err(format!("outputs: {outputs:?}; {}", passed.shown()).into());
+    }
+    for file in ["junit.xml", "report.json", "summary.md", "report.html"] {
+        if passed.file(&format!("mjconform-reports/{file}")).is_empty() {
+            return Err(format!("{file} missing; {}", passed.shown()).into());
+        }
+    }
+    let summary = passed.file("step-summary.md");
+    if summary.trim().is_empty() || summary.contains(key) {
+        return Err(format!("step summary: {summary:?}").into());
+    }
+    drop(clean);
+
+    let faulty = MockChild::start(key, &["time-in-seconds"])?;
+    let denied = run("deny", &faulty, &[("INPUT_API_KEY", key)])?;
+    denied.expect_code(1)?;
+    if !denied.file("github-output").contains("exit-code=1\n") {
+        return Err(format!("no exit-code=1 output; {}", denied.shown()).into());
+    }
+    let warned = run(
+        "warn",
+        &faulty,
+        &[("INPUT_API_KEY", key), ("INPUT_WARN", "all")],
+    )?;
+    warned.expect_code(0)?;
+    if !String::from_utf8_lossy(&warned.output.stdout).contains("::warning title=mjconform::") {
+        return Err(format!("no warning annotation; {}", warned.shown()).into());
+    }
+    let bad_level = run(
+        "bad-level",
+        &faulty,
+        &[("INPUT_API_KEY", key), ("INPUT_WARN", "time")],
+    )?;
+    bad_level.expect_code(2)?;
+    // An unset secret arrives empty: refused in one line, before any request.
+    let unset = run("unset-key", &faulty, &[("INPUT_API_KEY", "")])?;
+    unset.expect_code(2)?;
+    if !unset.shown().contains("set MJ_API_KEY") {
+        return Err(unset.shown().into());
+    }
+    drop(faulty);
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

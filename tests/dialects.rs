@@ -269,7 +269,7 @@ fn main() -> ExitCode {
         "dialects::identify::a_key_refused_everywhere_names_no_family",
         move || identify_refused(&runtime_for_refusal),
     ));
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// With a key the server accepts in no place, identify tries each placement once, ranks the

@@ -560,7 +560,12 @@ fn main() -> ExitCode {
         "the_repository_is_complete_on_its_own",
         move || complete_on_its_own(&complete_root),
     ));
-    let conclusion = libtest_mimic::run(&arguments, trials);
+    let msrv_root = root.clone();
+    trials.push(Trial::test(
+        "the_stated_rust_version_builds_the_locked_tree",
+        move || rust_version_holds(&msrv_root),
+    ));
+    let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
     let _ = std::fs::remove_dir_all(&scratch_root);
     conclusion.exit_code()
 }
@@ -687,4 +692,105 @@ fn complete_on_its_own(root: &Path) -> Result<(), Failed> {
         )
         .into())
     }
+}
+
+/// `rust-version` in Cargo.toml (and the README's "Rust toolchain (X or newer)") is at least
+/// what every package of the locked build needs: cargo refuses to build a dependency whose
+/// own `rust-version` is newer than the toolchain, so `cargo install --locked` on the stated
+/// version would fail otherwise. Our own code's use of std is held to it by clippy's
+/// `incompatible_msrv` lint (`.ci/run` runs clippy with `-D warnings`). Building with that
+/// exact toolchain needs it installed, which this offline test does not assume.
+fn rust_version_holds(root: &Path) -> Result<(), Failed> {
+    let manifest = std::fs::read_to_string(root.join("Cargo.toml"))?;
+    let manifest: toml::Table = toml::from_str(&manifest)?;
+    let declared = manifest
+        .get("package")
+        .and_then(|package| package.get("rust-version"))
+        .and_then(|version| version.as_str())
+        .ok_or("Cargo.toml has no package.rust-version")?
+        .to_owned();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let host = Command::new("rustc").arg("-vV").output()?;
+    let host = String::from_utf8_lossy(&host.stdout)
+        .lines()
+        .find_map(|line| line.strip_prefix("host: ").map(str::to_owned))
+        .ok_or("rustc -vV names no host")?;
+    let output = Command::new(&cargo)
+        .current_dir(root)
+        .args(["metadata", "--format-version", "1", "--locked", "--offline"])
+        .args(["--filter-platform", &host])
+        .output()?;
+    if !output.status.success() {
+        return Err(format!(
+            "cargo metadata: {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+        .into());
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout)?;
+    let root_id = metadata["resolve"]["root"]
+        .as_str()
+        .ok_or("no root package")?;
+    let nodes = metadata["resolve"]["nodes"]
+        .as_array()
+        .ok_or("no resolve")?;
+    // What `cargo install` builds: normal and build dependencies, transitively.
+    let mut needed = vec![root_id.to_owned()];
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some(id) = needed.pop() {
+        if !seen.insert(id.clone()) {
+            continue;
+        }
+        let Some(node) = nodes.iter().find(|node| node["id"] == id.as_str()) else {
+            continue;
+        };
+        for dep in node["deps"].as_array().into_iter().flatten() {
+            let built = dep["dep_kinds"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|kind| kind["kind"].is_null() || kind["kind"] == "build");
+            if built {
+                if let Some(pkg) = dep["pkg"].as_str() {
+                    needed.push(pkg.to_owned());
+                }
+            }
+        }
+    }
+    // `1.89` and `1.89.0` are the same version: compare three parts.
+    let parse = |version: &str| -> Vec<u32> {
+        let mut parts: Vec<u32> = version
+            .split('.')
+            .map(|part| part.parse().unwrap_or(0))
+            .collect();
+        parts.resize(3, 0);
+        parts
+    };
+    let mut newest: Option<(Vec<u32>, String)> = None;
+    for package in metadata["packages"].as_array().into_iter().flatten() {
+        let (Some(id), Some(version)) = (package["id"].as_str(), package["rust_version"].as_str())
+        else {
+            continue;
+        };
+        if seen.contains(id)
+            && newest
+                .as_ref()
+                .is_none_or(|(best, _)| parse(version) > *best)
+        {
+            newest = Some((parse(version), format!("{} {version}", package["name"])));
+        }
+    }
+    if let Some((version, who)) = &newest {
+        if *version > parse(&declared) {
+            return Err(format!(
+                "rust-version {declared} is older than the locked tree needs: {who}"
+            )
+            .into());
+        }
+    }
+    let readme = std::fs::read_to_string(root.join("README.md"))?;
+    if !readme.contains(&format!("({declared} or newer)")) {
+        return Err(format!("the README does not state Rust {declared} or newer").into());
+    }
+    Ok(())
 }

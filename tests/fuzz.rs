@@ -820,5 +820,5 @@ fn main() -> ExitCode {
             listing_sends_nothing_and_zero_cases_turn_fuzzing_off,
         ),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }

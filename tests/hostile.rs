@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             concurrency_bounds_requests_in_flight,
         ),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn trial(name: &str, test: fn() -> Result<(), Failed>) -> Trial {

@@ -394,7 +394,7 @@ fn main() -> ExitCode {
         "http_rules::a_run_sends_a_stated_number_of_requests",
         move || request_count(&counted),
     ));
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// Serves `behaviour` on 127.0.0.1 until the runtime ends; one request per connection.

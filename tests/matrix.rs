@@ -78,7 +78,7 @@ fn main() -> ExitCode {
         )
         .with_ignored_flag(true),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn trial(name: &str, body: fn() -> Result<(), Failed>) -> Trial {

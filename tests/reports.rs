@@ -101,7 +101,7 @@ fn main() -> ExitCode {
         ),
         trial("a_write_error_names_format_and_path", write_error),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn trial(name: &str, test: fn() -> Result<(), Failed>) -> Trial {

@@ -180,20 +180,32 @@ fn without_a_key_the_checks_that_need_one_could_not_run() -> Result<(), Failed> 
     let dir = scratch("no-key");
     let target = provider(&[]);
     let id = target.task_ids[0].clone();
-    let output = mjconform(
-        &dir,
-        &[
-            "--target-url",
-            target.base_url.as_str(),
-            "--task-id",
-            &id,
-            "--fuzz-cases",
-            "0",
-            "--snapshots",
-            "off",
-        ],
-    )
-    .output()?;
+    let no_key = [
+        "--target-url",
+        target.base_url.as_str(),
+        "--task-id",
+        &id,
+        "--fuzz-cases",
+        "0",
+        "--snapshots",
+        "off",
+    ];
+    // An unset key is refused before any request (an unset CI secret, most likely)...
+    let output = mjconform(&dir, &no_key).output()?;
+    let said = text(&output);
+    expect(
+        output.status.code() == Some(2)
+            && String::from_utf8_lossy(&output.stderr)
+                .trim()
+                .lines()
+                .count()
+                == 1
+            && said.contains("set MJ_API_KEY")
+            && said.contains("--no-key"),
+        || said.clone(),
+    )?;
+    // ...and with `--no-key`, on purpose, the checks that need one could not run.
+    let output = mjconform(&dir, &[&no_key[..], &["--no-key"]].concat()).output()?;
     let said = text(&output);
     expect(output.status.code() == Some(1), || said.clone())?;
     expect(
@@ -239,8 +251,17 @@ fn self_tests_step_aside_when_a_target_is_given() -> Result<(), Failed> {
         .args(["--target-url", "http://127.0.0.1:9/"])
         .output()?;
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // Each trial is listed as ignored with the reason, so `cargo test` says what it skipped.
+    let this = "... ignored (`run_outcome` tests mjconform itself; with a target (--target-url or MJ_TARGET_URL) only the conformance suite runs)";
     expect(
-        output.status.success() && stderr.contains("steps aside") && output.stdout.is_empty(),
+        output.status.success()
+            && stderr.contains("steps aside")
+            && stdout.lines().any(|line| {
+                line.starts_with("test run::self_tests_step_aside") && line.ends_with(this)
+            })
+            && !stdout.contains("... ok")
+            && stdout.contains("0 passed"),
         || text(&output),
     )
 }
@@ -467,7 +488,7 @@ fn main() -> ExitCode {
             ignored_trials_are_skipped,
         ),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// Against an external target with no snapshot baseline, the snapshot trials are ignored:

@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             a_spec_listing_another_status_accepts_it,
         ),
     ];
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// new-api answers an unknown id with 400. Documented as such, with no 404, the same

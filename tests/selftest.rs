@@ -80,7 +80,7 @@ fn main() -> ExitCode {
             move || fault_run(&runtime, fault, expected),
         ));
     }
-    libtest_mimic::run(&arguments, trials).exit_code()
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// What one harness run reported.

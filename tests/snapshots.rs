@@ -53,7 +53,7 @@ fn main() {
             committed_baselines_hold_no_key_and_no_port,
         ),
     ];
-    libtest_mimic::run(&arguments, trials).exit();
+    mjconform::commands::harness::run_self_tests(&arguments, trials).exit();
 }
 
 /// A server on 127.0.0.1:0 for the length of a test; dropping it stops the server.
@@ -366,6 +366,19 @@ fn a_changed_field_fails_exactly_its_snapshot() -> Result<(), Failed> {
         baseline.lines().count() == proposed.lines().count() && differing.len() == 1,
         || format!("the pending snapshot must differ in one line: {differing:#?}"),
     )?;
+    // Recording replaces the baseline: the `.snap.new` of the compare run is stale, and goes.
+    let record = snapshot_run(&server.url, &later.api_key, &ids, &dir, "record");
+    let recorded = mjconform(&record, Env::Local)?;
+    let (stdout, stderr) = text(&recorded);
+    check(recorded.status.success(), || {
+        format!("recording must pass:\n{stdout}\n{stderr}")
+    })?;
+    check(!expected.exists(), || {
+        format!(
+            "the stale {} must be removed by the record",
+            expected.display()
+        )
+    })?;
     std::fs::remove_dir_all(&dir).map_err(|err| err.to_string())?;
     Ok(())
 }

@@ -39,6 +39,8 @@ impl std::fmt::Display for Level {
     }
 }
 
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 /// One row of the default table.
 #[derive(Debug, Clone, Copy)]
 pub struct LevelRow {

@@ -96,6 +96,7 @@ fn command() -> clap::Command {
 }
 
 pub fn main() -> ExitCode {
+    restore_default_sigpipe();
     let args: Vec<String> = std::env::args().collect();
     let program = args
         .first()
@@ -191,6 +192,21 @@ pub fn main() -> ExitCode {
             full.extend(args);
             crate::commands::identify::run(full)
         }
+    }
+}
+
+/// A closed pipe ends the process quietly, as it ends `ls` or `grep`: `mjconform mock
+/// --list-faults | head -1` must not panic in `println!`. Rust ignores SIGPIPE so a write gets
+/// EPIPE, and every print of the command line (clap's help, libtest's lines, ours) would have
+/// to handle it; the default action handles them all. Sockets are not affected: std and mio
+/// send with `MSG_NOSIGNAL` (`SO_NOSIGPIPE` on macOS), so a peer that hangs up is still an
+/// error the run reports, never a signal.
+fn restore_default_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first thing in `main`, before any thread is started; `signal` with
+    // `SIG_DFL` touches no memory of ours.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 

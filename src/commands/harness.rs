@@ -28,6 +28,7 @@ use crate::run::outcome::{
     self, Conclusion, FindingRecord, Recorder, RunFacts, RunTotals, TrialRecord, TrialStatus,
 };
 use crate::run::trial::{PlannedTrial, Scope};
+use crate::run::up_front;
 
 /// Who is running the suite, which decides the exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -116,8 +117,21 @@ impl Run {
         let arguments = Arguments::try_parse_from(theirs)
             .map_err(|err| UsageError::Arguments(first_line(&err.to_string())))?;
         let mut formats = Vec::new();
+        // Name where a bad format came from, as clap does for `MJ_RATE`: a variable set in a
+        // CI file is not where a person looks after reading "--report".
+        let typed = ours
+            .iter()
+            .any(|word| word == "--report" || word.starts_with("--report="));
+        let source = if typed {
+            "--report"
+        } else {
+            "MJ_REPORT (read as --report)"
+        };
         for value in &run_args.reports {
-            formats.extend(reports::parse_formats(value).map_err(UsageError::Report)?);
+            formats.extend(
+                reports::parse_formats(value)
+                    .map_err(|err| UsageError::Report(format!("{source}: {err}")))?,
+            );
         }
         formats.dedup();
         crate::families::fuzz::replay::for_run(&run_args).map_err(UsageError::Replay)?;
@@ -125,6 +139,18 @@ impl Run {
         let baseline = Baseline::for_run(run_args.baseline.as_deref(), &contract)?.map(Arc::new);
         if let Some(path) = &run_args.write_baseline {
             check_writable(path)?;
+        }
+        let report_dir = run_args
+            .report_dir
+            .clone()
+            .unwrap_or_else(default_report_dir);
+        // Listing trials sends nothing, so it needs neither a key, a task nor a writable
+        // directory.
+        if !arguments.list {
+            up_front::refuse_external_without_key_or_task(&run_args, &contract)?;
+            if !formats.is_empty() {
+                up_front::refuse_unwritable_report_dir(&report_dir)?;
+            }
         }
         let context = RunContext::prepare(&run_args)?;
         if mode == Mode::CargoTest {
@@ -136,10 +162,7 @@ impl Run {
         }
         let reports = ReportPlan {
             formats,
-            dir: run_args
-                .report_dir
-                .clone()
-                .unwrap_or_else(default_report_dir),
+            dir: report_dir,
         };
         let recorder = Arc::new(Recorder::new(facts(&context, mode)));
         let levels = run_args.levels();
@@ -782,12 +805,17 @@ fn selected_cases(
         .collect()
 }
 
+/// Why a self-test binary's trials are ignored on this run, once [`test_arguments`] saw a
+/// target.
+static STEPPING_ASIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 // Reached only by the test tree (tests/, benches/).
 #[cfg_attr(not(feature = "internals"), allow(dead_code))]
 /// libtest-mimic arguments for a test binary that is not the conformance suite: cargo
 /// forwards `cargo test -- --target-url ...` to every test binary, so each one drops the
 /// run options before libtest parses the rest. Given a target, such a binary (it tests
-/// mjconform itself) steps aside, so the run is the conformance suite alone.
+/// mjconform itself) steps aside, so the run is the conformance suite alone: its trials are
+/// listed as ignored, with the reason, by [`run_self_tests`].
 pub fn test_arguments() -> Arguments {
     let (ours, theirs) = split_args(std::env::args());
     let target_given = ours
@@ -807,7 +835,10 @@ pub fn test_arguments() -> Arguments {
         eprintln!(
             "mjconform: `{binary}` tests mjconform itself and steps aside: with a target, the run is the conformance suite alone"
         );
-        std::process::exit(0);
+        let _ = STEPPING_ASIDE.set(format!(
+            "`{binary}` tests mjconform itself; with a target (--target-url or MJ_TARGET_URL) \
+             only the conformance suite runs"
+        ));
     }
     match Arguments::try_parse_from(theirs) {
         Ok(arguments) => arguments,
@@ -819,4 +850,27 @@ pub fn test_arguments() -> Arguments {
             std::process::exit(EXIT_USAGE.into());
         }
     }
+}
+
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
+/// Runs a self-test binary's trials, or, when a target was given (see [`test_arguments`]),
+/// reports each as ignored with the reason: `cargo test` with `MJ_TARGET_URL` exported then
+/// says how many self tests it did not run, rather than passing having run nothing.
+pub fn run_self_tests(arguments: &Arguments, trials: Vec<Trial>) -> libtest_mimic::Conclusion {
+    let trials = match STEPPING_ASIDE.get() {
+        None => trials,
+        Some(reason) => trials
+            .into_iter()
+            .map(|trial| {
+                let reason = reason.clone();
+                let kind = trial.kind().to_owned();
+                Trial::ignorable_test(trial.name().to_owned(), move || {
+                    Ok(Completion::ignored_with(reason))
+                })
+                .with_kind(kind)
+            })
+            .collect(),
+    };
+    libtest_mimic::run(arguments, trials)
 }

@@ -21,7 +21,7 @@ use crate::errors::{RequestError, UsageError};
 use crate::http::auth::{wrong_key_like, KeyPlacement};
 use crate::http::client::RequestSpec;
 use crate::http::exchange::Exchange;
-use crate::run::cli::{parse_run_args, run_help, split_args};
+use crate::run::cli::{identify_help, parse_run_args, split_args};
 use crate::run::context::{Case, RunContext};
 
 /// How many remaining deviations of the best fit are listed before "and N more".
@@ -148,9 +148,7 @@ pub fn judge(
 pub fn run(args: Vec<String>) -> ExitCode {
     let (ours, theirs) = split_args(args);
     if theirs.iter().any(|arg| arg == "--help" || arg == "-h") {
-        println!("Usage: mjconform identify [OPTIONS]\n");
-        println!("Send the planned requests once and rank the doc and every dialect by how well the answers fit.\nTakes the target options of `mjconform check` (fuzzing, watching and snapshot options are ignored).\n");
-        println!("{}", run_help());
+        println!("{}", identify_help().trim_end());
         return ExitCode::SUCCESS;
     }
     if let Some(extra) = theirs.get(1) {

@@ -37,6 +37,8 @@ pub struct RunningProvider {
     pub api_key: String,
     /// The key it refuses with 403, if any.
     pub disabled_key: Option<String>,
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// What the provider received, counted at its socket: what a test compares with the
     /// "requests sent" line of a run.
     pub received: Received,
@@ -51,6 +53,8 @@ pub struct Received {
     requests: Arc<AtomicUsize>,
 }
 
+// Reached only by the test tree (tests/, benches/).
+#[cfg_attr(not(feature = "internals"), allow(dead_code))]
 impl Received {
     /// Connections accepted. A client that never reuses a connection (mjconform) opens one
     /// per request, and one more for a preflight that only connects.

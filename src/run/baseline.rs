@@ -128,7 +128,7 @@ impl Baseline {
             reason,
         };
         let file: BaselineFile =
-            toml::from_str(text).map_err(|err| invalid(one_line(err.message())))?;
+            toml::from_str(text).map_err(|err| invalid(toml_error_line(text, &err)))?;
         if file.version != BASELINE_VERSION {
             return Err(invalid(format!(
                 "version {} is not one this mjconform reads (it reads {BASELINE_VERSION})",
@@ -444,8 +444,37 @@ fn is_date(text: &str) -> bool {
             .iter()
             .enumerate()
             .all(|(at, b)| at == 4 || at == 7 || b.is_ascii_digit())
-        && (1..=12).contains(&text[5..7].parse::<u32>().unwrap_or(0))
-        && (1..=31).contains(&text[8..10].parse::<u32>().unwrap_or(0))
+        && {
+            let year: u32 = text[..4].parse().unwrap_or(0);
+            let month: u32 = text[5..7].parse().unwrap_or(0);
+            let day: u32 = text[8..10].parse().unwrap_or(0);
+            (1..=days_in_month(year, month)).contains(&day)
+        }
+}
+
+/// Days in `month` of `year` (Gregorian), 0 for a month that does not exist: `2026-02-31`
+/// is no date, and an entry meant to expire must not silently never do so.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    }
+}
+
+/// A TOML error on one line, with the line it is on (as the matrix file's errors have).
+fn toml_error_line(text: &str, err: &toml::de::Error) -> String {
+    let message = one_line(err.message());
+    match err.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
 }
 
 /// Today's date, UTC, `YYYY-MM-DD`.
@@ -549,6 +578,18 @@ reason = "every family sends integers"
     }
 
     #[test]
+    fn until_is_a_real_calendar_day() {
+        assert!(is_date("2028-02-29"));
+        assert!(!is_date("2026-02-29"));
+        assert!(!is_date("2026-02-31"));
+        assert!(!is_date("2026-04-31"));
+        assert!(is_date("2026-12-31"));
+        assert!(!is_date("2026-13-01"));
+        assert!(!is_date("2100-02-29"));
+        assert!(is_date("2000-02-29"));
+    }
+
+    #[test]
     fn malformed_files_name_the_problem_on_one_line() {
         for (text, expect) in [
             (
@@ -570,6 +611,14 @@ reason = "every family sends integers"
                 "JSON pointer",
             ),
             ("not toml at all [", "b.toml"),
+            (
+                "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
+                "`until = \"2026-02-31\"` is not a YYYY-MM-DD date",
+            ),
+            (
+                "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\nuntil = 1\n",
+                "line 4:",
+            ),
         ] {
             let err = parse(text).unwrap_err().to_string();
             assert!(err.contains(expect), "{text}: {err}");

@@ -28,6 +28,12 @@ pub struct RunArgs {
     #[arg(long, env = "MJ_API_KEY", value_name = "KEY", hide_env_values = true)]
     pub api_key: Option<String>,
 
+    /// Check an external target without a key, on purpose. Without it, a target whose
+    /// contract requires a key is refused before any request when no key is given (an unset
+    /// CI secret would otherwise spend a run on refusals).
+    #[arg(long, env = "MJ_NO_KEY")]
+    pub no_key: bool,
+
     /// A task id that exists for this key (repeatable; the env var is comma separated).
     #[arg(
         long = "task-id",
@@ -615,6 +621,43 @@ pub fn parse_concurrency(value: &str) -> Result<u32, String> {
 /// Help text for the run options, for `mjconform check --help` and the test binary.
 pub fn run_help() -> String {
     RunArgsOnly::command().render_help().to_string()
+}
+
+/// Help text for `mjconform identify --help`: its own usage and description, and the options
+/// of `check` it reads (the target, the key, the contract, the request limits); the ones it
+/// ignores (fuzzing, watching, snapshots, reports, baselines) are left out.
+pub fn identify_help() -> String {
+    const IGNORED: [&str; 17] = [
+        "seed",
+        "fuzz_cases",
+        "fuzz_replay",
+        "target_name",
+        "snapshots",
+        "snapshot_dir",
+        "watch",
+        "watch_interval",
+        "watch_deadline",
+        "reports",
+        "report_dir",
+        "baseline",
+        "write_baseline",
+        "strict_baseline",
+        "fuzz_dir",
+        "no_key",
+        // identify judges against the doc and every dialect at once.
+        "dialect",
+    ];
+    let mut command = RunArgsOnly::command()
+        .name("mjconform identify")
+        .about(
+            "Send the planned requests once and rank the doc and every dialect by how well the \
+             answers fit",
+        )
+        .override_usage("mjconform identify --target-url URL [OPTIONS]");
+    for id in IGNORED {
+        command = command.mut_arg(id, |arg| arg.hide(true));
+    }
+    command.render_help().to_string()
 }
 
 /// The libtest options every run also accepts, one line for the end of the help.

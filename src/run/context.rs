@@ -84,7 +84,13 @@ pub fn parse_target_url(raw: &str) -> Result<Url, UsageError> {
         url: raw.to_owned(),
         reason: reason.to_owned(),
     };
-    let url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
+    let trimmed = raw.trim();
+    if let Some(with_scheme) = missing_scheme(trimmed) {
+        return Err(invalid(&format!(
+            "it has no scheme: add http:// (`{with_scheme}`), or https:// for TLS"
+        )));
+    }
+    let url = Url::parse(trimmed).map_err(|err| invalid(&err.to_string()))?;
     if url.scheme() != "http" && url.scheme() != "https" {
         return Err(invalid(&format!(
             "scheme `{}` is not http or https",
@@ -102,7 +108,53 @@ pub fn parse_target_url(raw: &str) -> Result<Url, UsageError> {
             "credentials in the URL would be sent in clear; use --api-key",
         ));
     }
+    if let Some(base) = pasted_endpoint(&url) {
+        // Kept, it would become the prefix of every request (`…/fetch/mj/task/…/fetch`),
+        // and every answer a 404 blamed on the server.
+        return Err(invalid(&format!(
+            "that is the fetch endpoint, not the base URL: give `{base}` (mjconform adds \
+             `mj/task/{{id}}/fetch` itself)"
+        )));
+    }
     Ok(url)
+}
+
+/// `127.0.0.1:8080`, `localhost:8080/api/`, `relay.example`: a host (and port) with no
+/// scheme, which `Url` reads as a relative URL or as the scheme `localhost:`. Returns the URL
+/// with `http://` added, for the message.
+fn missing_scheme(raw: &str) -> Option<String> {
+    if raw.contains("://") || raw.is_empty() {
+        return None;
+    }
+    let authority = raw.split('/').next().unwrap_or_default();
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let host_like = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']');
+    // A bare word (`localhost`, `relay`) or a port-less name with a dot: both read as hosts.
+    let port_like = port.is_none_or(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
+    let named = port.is_some() || host.contains('.') || host == "localhost";
+    (host_like && port_like && named).then(|| {
+        let rest = &raw[authority.len()..];
+        let rest = if rest.is_empty() { "/" } else { rest };
+        format!("http://{authority}{rest}")
+    })
+}
+
+/// A URL that holds the fetch endpoint itself (`…/mj/task/ID/fetch`, or a part of it from
+/// `/mj/task/` on): the base URL to give instead.
+fn pasted_endpoint(url: &Url) -> Option<String> {
+    let path = url.path();
+    let at = path.find("/mj/task/").or_else(|| {
+        (path.ends_with("/mj/task") || path.ends_with("/mj/task/")).then(|| path.rfind("/mj/task"))?
+    })?;
+    let mut base = url.clone();
+    base.set_path(&path[..=at]);
+    Some(base.to_string())
 }
 
 /// An id that cannot exist, shaped like the given ones: all zeros for numeric ids (real
@@ -624,6 +676,18 @@ mod tests {
             ("http://127.0.0.1/?x=1", "query"),
             ("http://user:pw@127.0.0.1/", "credentials"),
             ("file:///etc/passwd", "scheme `file`"),
+            ("127.0.0.1:8080", "add http:// (`http://127.0.0.1:8080/`)"),
+            ("localhost:8080", "add http:// (`http://localhost:8080/`)"),
+            ("relay.example/api/", "add http:// (`http://relay.example/api/`)"),
+            (
+                "http://127.0.0.1:8080/mj/task/1747132783114582/fetch",
+                "give `http://127.0.0.1:8080/`",
+            ),
+            (
+                "https://relay.example/api/mj/task/{id}/fetch",
+                "give `https://relay.example/api/`",
+            ),
+            ("http://127.0.0.1:8080/mj/task/", "give `http://127.0.0.1:8080/`"),
         ] {
             let err = parse_target_url(bad).unwrap_err().to_string();
             assert!(err.contains(why), "{bad}: {err}");

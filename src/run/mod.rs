@@ -1,7 +1,8 @@
 //! One run: its options (`cli`), its shared state and the one choke point every request
 //! goes through (`context`), the shape of a trial (`trial`), the outcome as data
 //! (`outcome`), known deviations (`baseline`), and the answers shared between processes
-//! under cargo-nextest (`shared_answers`).
+//! under cargo-nextest (`shared_answers`), and the refusals of a run that would
+//! spend requests to learn nothing (`up_front`).
 //!
 //! Imports [`crate::provider`] (the embedded target) and everything below it.
 
@@ -11,3 +12,4 @@ pub mod context;
 pub mod outcome;
 pub mod shared_answers;
 pub mod trial;
+pub mod up_front;

@@ -91,8 +91,15 @@ fn base(exe: &Path, subcommand: &str, target: &Target, endpoint: &Endpoint) -> C
             command.env_remove(name.as_ref());
         }
     }
-    if let Some(key) = &endpoint.key {
-        command.env("MJ_API_KEY", key.expose());
+    match &endpoint.key {
+        Some(key) => {
+            command.env("MJ_API_KEY", key.expose());
+        }
+        // A target the file gives no `key_env` is checked without a key on purpose: the file
+        // says so, and a `key_env` naming an unset variable is refused when the file is read.
+        None => {
+            command.arg("--no-key");
+        }
     }
     command
 }

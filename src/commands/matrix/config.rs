@@ -380,6 +380,15 @@ fn validate(
             Some(value) => Some(ApiKey::new(value)),
         },
     };
+    // `mjconform check` refuses a URL target without a task (a run that judged none would be
+    // green): say so here, naming the target, before any target runs.
+    if matches!(source, Source::Url(_)) && entry.task_ids.is_empty() {
+        return Err(
+            "`task_ids` is missing: give the id of a task that exists for the key (a URL target \
+             needs one; a mock brings its own)"
+                .to_owned(),
+        );
+    }
     for (what, ids) in [("task_ids", &entry.task_ids), ("watch", &entry.watch)] {
         if ids
             .iter()
@@ -556,7 +565,8 @@ deadline = 30
             ("[[target]]\nname = \"../x\"\nurl = \"http://x/\"\n", "`name` must be"),
             ("[[target]]\nname = \"a\"\nurl = \"http://u:p@x/\"\n", "user or password"),
             ("[[target]]\nname = \"a\"\nurl = \"http://x/\"\nrate = \"fast\"\n", "`rate`"),
-            ("[[target]]\nname = \"a\"\nurl = \"http://x/\"\n[[target]]\nname = \"A\"\nurl = \"http://y/\"\n", "used by another target"),
+            ("[[target]]\nname = \"a\"\nurl = \"http://x/\"\ntask_ids = [\"1\"]\n[[target]]\nname = \"A\"\nurl = \"http://y/\"\ntask_ids = [\"1\"]\n", "used by another target"),
+            ("[[target]]\nname = \"a\"\nurl = \"http://x/\"\n", "`task_ids` is missing"),
             ("concurency = 2\n", "unknown field `concurency`"),
             ("[[target]\n", "line 1:"),
             ("", "no `[[target]]` entry"),

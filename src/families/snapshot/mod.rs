@@ -228,6 +228,7 @@ fn run_snapshot(context: &RunContext, case: &Case, plan: &Plan) -> Conclusion {
                 &content,
                 pending.as_deref(),
                 &message,
+                store::cargo_insta_installed(),
             );
             let record = ExchangeRecord::of(exchange, context.client.limits(), &context.redactor);
             let finding = Finding::new(format!(
@@ -261,6 +262,7 @@ pub fn difference_report(
     current: &str,
     pending: Option<&std::path::Path>,
     insta_message: &str,
+    insta_installed: bool,
 ) -> String {
     let mut out = String::new();
     let shown = store::display_path(file);
@@ -293,14 +295,28 @@ pub fn difference_report(
             }
         }
     }
-    match pending {
-        Some(pending) => out.push_str(&format!(
+    // Say what to run with what is installed: `cargo insta review` only when cargo-insta is
+    // on PATH; otherwise what accepts a change without it, and how to get it.
+    match (pending, insta_installed) {
+        (Some(pending), true) => out.push_str(&format!(
             "pending:  {} (accept with `cargo insta review`, or rerun with `--snapshots record`)\n",
             store::display_path(pending)
         )),
-        None => out.push_str(
+        (Some(pending), false) => {
+            let pending = store::display_path(pending);
+            out.push_str(&format!(
+                "pending:  {pending} (accept this one with `mv {pending} {shown}`, or every \
+                 change by rerunning with `--snapshots record`; `cargo insta review` needs \
+                 `cargo install cargo-insta --locked`)\n"
+            ));
+        }
+        (None, true) => out.push_str(
             "pending:  nothing was written (CI=true or INSTA_UPDATE=no); rerun without CI \
              to leave a `.snap.new` for `cargo insta review`, or with `--snapshots record`\n",
+        ),
+        (None, false) => out.push_str(
+            "pending:  nothing was written (CI=true or INSTA_UPDATE=no); accept the change by \
+             rerunning with `--snapshots record` where the baseline is committed from\n",
         ),
     }
     out
@@ -321,6 +337,7 @@ mod tests {
             current,
             None,
             "",
+            true,
         );
         assert!(report.starts_with("CHANGED:"), "{report}");
         let changed: Vec<&str> = report
@@ -344,11 +361,45 @@ mod tests {
             "status: 200\n",
             Some(Path::new("/nowhere/x/task_1.snap.new")),
             "",
+            true,
         );
         assert!(report.starts_with("NEW:"), "{report}");
         assert!(report.contains("  status: 200\n"), "{report}");
         assert!(report.contains("/nowhere/x/task_1.snap.new"), "{report}");
-        assert!(report.contains("cargo insta review"), "{report}");
+        assert!(report.contains("accept with `cargo insta review`"), "{report}");
+    }
+
+    #[test]
+    fn without_cargo_insta_the_failure_says_what_works_without_it() {
+        let pending = Path::new("/nowhere/x/task_1.snap.new");
+        let report = difference_report(
+            Path::new("/nowhere/x/task_1.snap"),
+            Some("a: 1\n"),
+            "a: 2\n",
+            Some(pending),
+            "",
+            false,
+        );
+        assert!(
+            report.contains("`mv /nowhere/x/task_1.snap.new /nowhere/x/task_1.snap`"),
+            "{report}"
+        );
+        assert!(report.contains("`--snapshots record`"), "{report}");
+        assert!(
+            report.contains("needs `cargo install cargo-insta --locked`"),
+            "{report}"
+        );
+        assert!(!report.contains("accept with `cargo insta review`"), "{report}");
+        let on_ci = difference_report(
+            Path::new("/nowhere/x/task_1.snap"),
+            Some("a: 1\n"),
+            "a: 2\n",
+            None,
+            "",
+            false,
+        );
+        assert!(!on_ci.contains("for `cargo insta review`"), "{on_ci}");
+        assert!(on_ci.contains("`--snapshots record`"), "{on_ci}");
     }
 
     #[test]
@@ -359,6 +410,7 @@ mod tests {
             "same\n",
             None,
             "permission denied",
+            true,
         );
         assert!(
             report.starts_with("ERROR: insta could not compare"),

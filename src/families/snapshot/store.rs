@@ -153,6 +153,19 @@ pub fn display_path(path: &Path) -> String {
     shown.display().to_string()
 }
 
+/// Whether `cargo insta` would run here: a `cargo-insta` executable on `PATH` (how cargo
+/// finds its subcommands). Looked up, never run.
+pub fn cargo_insta_installed() -> bool {
+    let name = if cfg!(windows) {
+        "cargo-insta.exe"
+    } else {
+        "cargo-insta"
+    };
+    std::env::var_os("PATH").is_some_and(|path| {
+        std::env::split_paths(&path).any(|dir| dir.join(name).is_file())
+    })
+}
+
 /// How one insta assertion ended.
 #[derive(Debug)]
 pub enum Comparison {
@@ -189,7 +202,15 @@ pub fn assert_snapshot(dir: &Path, name: &str, description: &str, content: &str)
     }));
     QUIET_PANICS.with(|quiet| quiet.set(false));
     match outcome {
-        Ok(()) => Comparison::Matched,
+        Ok(()) => {
+            // The baseline now holds this answer (recorded, or matching): a `.snap.new` left
+            // by an earlier compare run is stale, and reviewing it would bring back an old
+            // answer.
+            if pending.is_file() {
+                let _ = std::fs::remove_file(&pending);
+            }
+            Comparison::Matched
+        }
         Err(payload) => Comparison::Differs {
             baseline: insta::Snapshot::from_file(&file)
                 .ok()
