@@ -456,7 +456,7 @@ fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), F
     let best = if mock == DOC {
         "best fit: the doc itself, with 0 deviation(s)".to_owned()
     } else {
-        format!("best fit: {mock} with 0 remaining deviation(s)")
+        format!("best fit: {mock} with 0 remaining deviation(s) (0 finding(s))")
     };
     if !output.status.success() || !text.contains(&best) {
         return Err(format!("expected `{best}`; exit {}\n{text}", output.status).into());

@@ -1,6 +1,6 @@
 //! One run: its options (`cli`), its shared state and the one choke point every request
 //! goes through (`context`), the shape of a trial (`trial`), the outcome as data
-//! (`outcome`), known deviations (`baseline`), and the answers shared between processes
+//! (`outcome`), known deviations (`baseline`), what the suite reports (`reported`), and the answers shared between processes
 //! under cargo-nextest (`shared_answers`).
 //!
 //! Imports [`crate::provider`] (the embedded target) and everything below it.
@@ -9,5 +9,6 @@ pub mod baseline;
 pub mod cli;
 pub mod context;
 pub mod outcome;
+pub mod reported;
 pub mod shared_answers;
 pub mod trial;

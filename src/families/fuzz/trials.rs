@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::run::context::RunContext;
 use crate::run::outcome::{Conclusion, Failure, Family};
+use crate::run::reported::Reported;
 use crate::run::trial::{PlannedTrial, Scope};
 
 use super::fuzzer::{trial_name, Fuzzer};
@@ -64,14 +65,29 @@ impl Fuzzer {
                 };
             }
         }
-        match self.check_with(domain, property, &|finding| scope.is_known(finding)) {
+        // One deviation, one finding: what the suite already reports with the same check
+        // (same rule, same place) is the suite's finding, not this property's too.
+        let reported = property
+            .check()
+            .map(|check| Reported::by_suite(&self.context, check))
+            .unwrap_or_default();
+        let seen = |finding: &crate::checks::Finding| {
+            scope.is_known(finding) || reported.contains(finding)
+        };
+        match self.check_with(domain, property, &seen) {
             PropertyOutcome::Passed(_) => Conclusion::Passed,
             PropertyOutcome::NothingToCheck(reason) => Conclusion::Ignored(reason),
-            PropertyOutcome::Broken(failure) => Conclusion::Failed(Failure::with_message(
-                failure.findings.clone(),
-                failure.exchange.clone(),
-                failure.message.clone(),
-            )),
+            PropertyOutcome::Broken(failure) => {
+                let mut findings = failure.findings.clone();
+                if findings.iter().any(|finding| !reported.contains(finding)) {
+                    findings.retain(|finding| !reported.contains(finding));
+                }
+                Conclusion::Failed(Failure::with_message(
+                    findings,
+                    failure.exchange.clone(),
+                    failure.message.clone(),
+                ))
+            }
             PropertyOutcome::CouldNotRun(message) => Conclusion::Errored {
                 reason: message
                     .lines()
