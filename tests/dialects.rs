@@ -508,13 +508,15 @@ fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), F
     Ok(())
 }
 
-/// One plain HTTP/1.1 GET to `running` (no client library in between): status, headers
-/// (names lowercase), body.
+/// Status, headers (names lowercase) and body of an answer.
+type RawAnswer = (u16, Vec<(String, String)>, String);
+
+/// One plain HTTP/1.1 GET to `running` (no client library in between).
 fn raw_get(
     running: &provider::RunningProvider,
     path: &str,
     headers: &[(&str, &str)],
-) -> Result<(u16, Vec<(String, String)>, String), Failed> {
+) -> Result<RawAnswer, Failed> {
     use std::io::{Read as _, Write as _};
     let host = running.base_url.host_str().unwrap_or("127.0.0.1");
     let port = running.base_url.port().unwrap_or(80);
