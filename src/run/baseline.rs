@@ -1057,6 +1057,41 @@ reason = "every family sends integers"
     }
 
     #[test]
+    fn split_keeps_every_finding_no_entry_accepts_as_new() {
+        let baseline = parse(INTEGER_TYPES).unwrap();
+        let known = type_finding("/buttons/0/type", "2");
+        let new = Finding::at("/buttons/0/label", "missing").rule("required");
+        let (fresh, accepted) = baseline.split(SCHEMA, "task_1", vec![known.clone(), new.clone()]);
+        assert_eq!(fresh, vec![new]);
+        assert_eq!(accepted.len(), 1);
+        assert_eq!(accepted[0].0, known);
+        assert_eq!(accepted[0].1, "every family sends integers");
+    }
+
+    #[test]
+    fn a_cut_value_keeps_its_type() {
+        // A long value is cut with `…` and no longer parses: its first character tells its type.
+        for (actual, kind) in [
+            ("{\"a\":1,\"b\"…", "object"),
+            ("[1,2,…", "array"),
+            ("\"a long str…", "string"),
+        ] {
+            let finding = type_finding("/x", actual);
+            assert_eq!(actual_kind(&finding).as_deref(), Some(kind), "{actual}");
+        }
+        let text = one_entry(
+            "check = \"response_schema_conformance\"\npointer = \"/x\"\nrule = \"type\"\ngot = \"object\"",
+        );
+        let baseline = parse(&text).unwrap();
+        assert!(baseline
+            .accepts(SCHEMA, "task_1", &type_finding("/x", "{\"a\":1,\"b\"…"))
+            .is_some());
+        assert!(baseline
+            .accepts(SCHEMA, "task_1", &type_finding("/x", "[1,2,…"))
+            .is_none());
+    }
+
+    #[test]
     fn globs() {
         assert!(glob_matches("task_*", "task_1"));
         assert!(glob_matches("*", ""));
