@@ -234,6 +234,165 @@ fn integer_buttons_make_a_short_file() -> Result<(), Failed> {
     Ok(())
 }
 
+/// `mjconform check` as the README shows it: `--fuzz-cases` only when `fuzz_cases` says,
+/// the given task ids only.
+fn check_as_readme(
+    target: &RunningProvider,
+    dir: &Path,
+    task_ids: &[&String],
+    fuzz_cases: Option<&str>,
+    extra: &[&str],
+) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_mjconform"));
+    command
+        .current_dir(dir)
+        .args(["check", "--target-url", target.base_url.as_str()])
+        .args(["--api-key", KEY, "--snapshots", "off"])
+        .args(["--fuzz-dir", dir.join("fuzz").to_str().unwrap_or_default()])
+        .env_remove("MJ_BASELINE")
+        .env_remove("MJ_FUZZ_CASES")
+        .env_remove("GITHUB_STEP_SUMMARY");
+    for id in task_ids {
+        command.args(["--task-id", id]);
+    }
+    if let Some(cases) = fuzz_cases {
+        command.args(["--fuzz-cases", cases]);
+    }
+    command.args(extra);
+    command.output().expect("mjconform runs")
+}
+
+fn the_readme_recipe_is_green_on_its_second_run_with_fuzzing_on() -> Result<(), Failed> {
+    // README: record with `--fuzz-cases 0`, then check with `--baseline` (fuzzing on, its
+    // default), against the README's example deviation: integer button types.
+    let dir = scratch("readme");
+    let baseline = dir.join("mjconform-baseline.toml");
+    let baseline_arg = baseline.to_str().unwrap_or_default();
+    let target = provider(&["button-integer-type-style"]);
+    let first_id: Vec<&String> = target.task_ids.iter().take(1).collect();
+    let recorded = check_as_readme(
+        &target,
+        &dir,
+        &first_id,
+        Some("0"),
+        &["--write-baseline", baseline_arg],
+    );
+    expect(recorded.status.code() == Some(1), || text(&recorded))?;
+    let file = std::fs::read_to_string(&baseline)?;
+    expect(file.contains("cases = [\"task_*\"]"), || file.clone())?;
+    for strict in [false, true] {
+        let mut extra = vec!["--baseline", baseline_arg];
+        if strict {
+            extra.push("--strict-baseline");
+        }
+        let green = check_as_readme(&target, &dir, &first_id, None, &extra);
+        let said = text(&green);
+        expect(green.status.code() == Some(0), || {
+            format!("second run (fuzzing on, strict {strict}) is green:\n{said}")
+        })?;
+        expect(said.contains("fuzz::"), || format!("fuzzing ran:\n{said}"))?;
+        expect(!said.contains("stale baseline entry (matched"), || {
+            said.clone()
+        })?;
+    }
+    // A second `--task-id`: the body's shape is the same deviation, still known.
+    let all_ids: Vec<&String> = target.task_ids.iter().collect();
+    expect(all_ids.len() > 1, || {
+        "the provider has several tasks".into()
+    })?;
+    let more = check_as_readme(
+        &target,
+        &dir,
+        &all_ids,
+        Some("0"),
+        &["--baseline", baseline_arg],
+    );
+    expect(more.status.code() == Some(0), || {
+        format!("a second --task-id stays green:\n{}", text(&more))
+    })?;
+    // Fuzzing off: a fuzz entry is not checked this run, never stale, even when strict.
+    let with_fuzz_entry = format!(
+        "{file}\n[[deviation]]\ncheck = \"fuzz::ids::not_a_server_error\"\nrule = \"status:500\"\nreason = \"x\"\n"
+    );
+    let fuzz_file = dir.join("with-fuzz.toml");
+    std::fs::write(&fuzz_file, with_fuzz_entry)?;
+    let off = check_as_readme(
+        &target,
+        &dir,
+        &first_id,
+        Some("0"),
+        &[
+            "--baseline",
+            fuzz_file.to_str().unwrap_or_default(),
+            "--strict-baseline",
+        ],
+    );
+    let said = text(&off);
+    expect(off.status.code() == Some(0), || said.clone())?;
+    expect(said.contains("not checked this run"), || said.clone())?;
+    Ok(())
+}
+
+fn entries_that_would_hide_too_much_are_bad_input() -> Result<(), Failed> {
+    let dir = scratch("broad");
+    let target = provider(&[]);
+    for (name, content, words) in [
+        (
+            "no-rule.toml",
+            "version = 1\n[[deviation]]\ncheck = \"ignored_auth\"\nreason = \"answers 403 not 401\"\n",
+            "`rule` is missing",
+        ),
+        (
+            "wildcard.toml",
+            "version = 1\n[[deviation]]\ncheck = \"ignored_auth\"\nrule = \"*\"\nreason = \"y\"\n",
+            "--allow-broad-baseline",
+        ),
+        (
+            "unknown-check.toml",
+            "version = 1\n[[deviation]]\ncheck = \"response_shema_conformance\"\nrule = \"type\"\nreason = \"y\"\n",
+            "response_schema_conformance",
+        ),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, content)?;
+        let output = check(&target, &dir, &["--baseline", path.to_str().unwrap_or_default()]);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        expect(output.status.code() == Some(2), || {
+            format!("{name}: exit 2:\n{stderr}")
+        })?;
+        expect(
+            stderr.trim().lines().count() == 1 && stderr.contains(words),
+            || format!("{name}: one line naming `{words}`:\n{stderr}"),
+        )?;
+    }
+    // With the flag, the wildcard is the user's knowing choice.
+    let path = dir.join("wildcard.toml");
+    let output = check(
+        &target,
+        &dir,
+        &[
+            "--baseline",
+            path.to_str().unwrap_or_default(),
+            "--allow-broad-baseline",
+        ],
+    );
+    expect(output.status.code() == Some(0), || text(&output))?;
+    // A one-line entry with an exact rule does not hide a server that lets anyone in.
+    let exact = dir.join("exact.toml");
+    std::fs::write(
+        &exact,
+        "version = 1\n[[deviation]]\ncheck = \"ignored_auth\"\nrule = \"status:403\"\nreason = \"answers 403 not 401\"\n",
+    )?;
+    let open = provider(&["any-key-accepted"]);
+    let red = check(
+        &open,
+        &dir,
+        &["--baseline", exact.to_str().unwrap_or_default()],
+    );
+    expect(red.status.code() == Some(1), || text(&red))?;
+    Ok(())
+}
+
 fn malformed_baselines_are_bad_input() -> Result<(), Failed> {
     let dir = scratch("malformed");
     let target = provider(&[]);
@@ -278,6 +437,14 @@ fn main() -> ExitCode {
         Trial::test(
             "baseline::integer_buttons_make_a_short_file",
             integer_buttons_make_a_short_file,
+        ),
+        Trial::test(
+            "baseline::the_readme_recipe_is_green_on_its_second_run_with_fuzzing_on",
+            the_readme_recipe_is_green_on_its_second_run_with_fuzzing_on,
+        ),
+        Trial::test(
+            "baseline::entries_that_would_hide_too_much_are_bad_input",
+            entries_that_would_hide_too_much_are_bad_input,
         ),
         Trial::test(
             "baseline::malformed_baselines_are_bad_input",

@@ -664,11 +664,16 @@ fuzz_cases = 0
 
 fn bad_files_exit_2() -> Result<(), Failed> {
     let dir = scratch("bad");
-    let cases: [(&str, &str, &[&str]); 7] = [
+    let cases: [(&str, &str, &[&str]); 8] = [
         (
             "key-in-file.toml",
             "[[target]]\nname = \"relay\"\nurl = \"http://127.0.0.1:9/\"\napi_key = \"sk-written-in-the-file-0042\"\n",
             &["key-in-file.toml", "target `relay`", "`api_key`", "key_env"],
+        ),
+        (
+            "key-in-url.toml",
+            "[[target]]\nname = \"relay\"\nurl = \"http://127.0.0.1:9/?api_key=sk-written-in-the-file-0042\"\n",
+            &["key-in-url.toml", "target `relay`", "`url`", "query string", "key_env"],
         ),
         (
             "unknown-key.toml",

@@ -12,6 +12,15 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
         // The spec documents no 404, so it makes no promise about unknown ids.
         return Vec::new();
     };
+    // An id too long for the family's router gets the router's own answer, as documented.
+    let long_id = operation.unknown_id.as_ref().and_then(|answer| answer.long_id);
+    if let Some(long) = long_id {
+        let chars = super::task_id_matches::asked_id(operation, &exchange.request.raw_path)
+            .map_or(0, |id| id.chars().count());
+        if long.matches(chars, exchange.status) {
+            return Vec::new();
+        }
+    }
     let documented = match &operation.unknown_id {
         Some(answer) if answer.matches(exchange.status, &exchange.body) => return Vec::new(),
         Some(answer) => answer.to_string(),
@@ -62,6 +71,7 @@ mod tests {
         operation.unknown_id = Some(crate::contract::spec::UnknownIdAnswer {
             status: 200,
             body: Some("null".into()),
+            long_id: None,
         });
         assert!(check(&operation, &answer(200, Some("application/json"), "null")).is_empty());
         let empty = check(&operation, &answer(200, None, ""));

@@ -21,7 +21,7 @@ use crate::checks::levels::{self, Level, Levels};
 use crate::checks::Finding;
 use crate::errors::{BaselineError, UsageError};
 use crate::reports::{self, Format};
-use crate::run::baseline::{self, Baseline, Observed};
+use crate::run::baseline::{self, Baseline, LoadRules, Observed};
 use crate::run::cli::{first_line, parse_run_args, run_help, split_args};
 use crate::run::context::RunContext;
 use crate::run::outcome::{
@@ -136,7 +136,12 @@ impl Run {
         formats.dedup();
         crate::families::fuzz::replay::for_run(&run_args).map_err(UsageError::Replay)?;
         let contract = run_args.contract()?;
-        let baseline = Baseline::for_run(run_args.baseline.as_deref(), &contract)?.map(Arc::new);
+        let rules = LoadRules {
+            known_checks: crate::families::check_names(),
+            allow_broad: run_args.allow_broad_baseline,
+        };
+        let baseline =
+            Baseline::for_run(run_args.baseline.as_deref(), &contract, &rules)?.map(Arc::new);
         if let Some(path) = &run_args.write_baseline {
             check_writable(path)?;
         }
@@ -353,6 +358,14 @@ impl Run {
                     }
                 }
             };
+            if let Some(baseline) = baseline.as_deref() {
+                if matches!(
+                    record.status,
+                    TrialStatus::Passed | TrialStatus::Failed | TrialStatus::Known
+                ) {
+                    baseline.ran(&check, &case);
+                }
+            }
             record.duration_ms = outcome::millis(started.elapsed());
             recorder.push(record);
             verdict
@@ -543,6 +556,11 @@ impl Run {
         }
         for entry in &totals.stale_baseline_entries {
             eprintln!("mjconform: stale baseline entry (matched nothing; fixed upstream? remove it): {entry}");
+        }
+        if let Some(baseline) = self.baseline.as_deref() {
+            for entry in baseline.not_checked() {
+                eprintln!("mjconform: baseline entry not checked this run (its check did not run): {entry}");
+            }
         }
         for entry in &totals.expired_baseline_entries {
             eprintln!("mjconform: expired baseline entry (no longer accepted): {entry}");

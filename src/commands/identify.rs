@@ -78,16 +78,73 @@ pub fn rank(
     placement: Option<&KeyPlacement>,
     candidates: &[Candidate],
 ) -> Vec<Judgement> {
-    let mut judgements: Vec<Judgement> = candidates
+    let judgements: Vec<Judgement> = candidates
         .iter()
         .map(|candidate| Judgement {
             name: candidate.name,
             deviations: judge(answers, placement, &candidate.contract),
         })
         .collect();
-    // Stable: ties keep the candidates' order.
-    judgements.sort_by_key(|judgement| judgement.deviations.len());
+    order(judgements)
+}
+
+/// Best fit first. By causes, not fields: nine buttons with an integer `type` are one
+/// deviation. Stable: ties keep the candidates' order (the doc first).
+fn order(mut judgements: Vec<Judgement>) -> Vec<Judgement> {
+    judgements.sort_by_key(|judgement| (judgement.causes(), judgement.failing_trials()));
+    // Never recommend a document under which the server fails more trials than under the
+    // doc: such a dialect goes after the doc, whatever its count of causes.
+    if let Some(doc) = judgements.iter().position(|judgement| judgement.name == "doc") {
+        let doc_failing = judgements[doc].failing_trials();
+        let mut ahead = Vec::new();
+        let mut behind = Vec::new();
+        for (index, judgement) in judgements.into_iter().enumerate() {
+            if index < doc && judgement.failing_trials() > doc_failing {
+                behind.push(judgement);
+            } else {
+                ahead.push(judgement);
+            }
+        }
+        let after_doc = ahead
+            .iter()
+            .position(|judgement| judgement.name == "doc")
+            .map_or(ahead.len(), |doc| doc + 1);
+        ahead.splice(after_doc..after_doc, behind);
+        judgements = ahead;
+    }
     judgements
+}
+
+impl Judgement {
+    /// The distinct causes among the deviations: one per check, rule and place in the body
+    /// (array indices as `*`), whichever cases and elements show it.
+    pub fn causes(&self) -> usize {
+        self.deviations
+            .iter()
+            .map(|deviation| {
+                let check = deviation.trial.split("::").next().unwrap_or_default();
+                (
+                    check,
+                    deviation.finding.rule.as_deref(),
+                    deviation
+                        .finding
+                        .pointer
+                        .as_deref()
+                        .map(crate::run::baseline::generalise_pointer),
+                )
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
+    /// The trials (`<check>::<case>`) that fail under this document.
+    pub fn failing_trials(&self) -> usize {
+        self.deviations
+            .iter()
+            .map(|deviation| deviation.trial.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
 }
 
 /// The deviations of `answers` from one contract.
@@ -98,7 +155,11 @@ pub fn judge(
 ) -> Vec<Deviation> {
     let fetch = &contract.fetch;
     // A malformed extension in an embedded document is a build bug the dialect tests catch.
-    let known = crate::run::baseline::Baseline::for_run(None, contract)
+    let rules = crate::run::baseline::LoadRules {
+        known_checks: crate::families::check_names(),
+        allow_broad: false,
+    };
+    let known = crate::run::baseline::Baseline::for_run(None, contract, &rules)
         .ok()
         .flatten();
     let mut deviations = Vec::new();
@@ -353,7 +414,7 @@ fn report(context: &RunContext, ranking: &[Judgement], placement: Option<&KeyPla
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "ranking (deviations from each document; fewer fits better):"
+        "ranking (deviations from each document, one per cause: check, rule and place; fewer fits better):"
     );
     for (position, judgement) in ranking.iter().enumerate() {
         let description = DIALECTS
@@ -365,7 +426,7 @@ fn report(context: &RunContext, ranking: &[Judgement], placement: Option<&KeyPla
             "  {}. {:<14} {:>4}  {description}",
             position + 1,
             judgement.name,
-            judgement.deviations.len()
+            judgement.causes()
         );
     }
     let Some(best) = ranking.first() else {
@@ -376,13 +437,14 @@ fn report(context: &RunContext, ranking: &[Judgement], placement: Option<&KeyPla
         let _ = writeln!(
             out,
             "best fit: the doc itself, with {} deviation(s)",
-            best.deviations.len()
+            best.causes()
         );
     } else {
         let _ = writeln!(
             out,
-            "best fit: {} with {} remaining deviation(s)",
+            "best fit: {} with {} remaining deviation(s) ({} finding(s))",
             best.name,
+            best.causes(),
             best.deviations.len()
         );
     }
@@ -400,7 +462,7 @@ fn report(context: &RunContext, ranking: &[Judgement], placement: Option<&KeyPla
         let _ = writeln!(
             out,
             "under the doc: {} deviation(s) (`mjconform check` without --dialect shows them)",
-            doc.deviations.len()
+            doc.causes()
         );
     }
     let _ = writeln!(out, "next: {}", next_command(context, best.name, placement));
@@ -502,6 +564,97 @@ mod tests {
             rank(&answers, Some(&KeyPlacement::Bearer), &candidates())[0].name,
             "doc"
         );
+    }
+
+    fn refused(case: &str, probe: Probe) -> Answered {
+        // trueai's SimpleAuthMiddleware.Invoke: 401, the text, and no Content-Type.
+        Answered {
+            case: case.into(),
+            probe,
+            exchange: answer(401, None, "Authorization header missing."),
+        }
+    }
+
+    #[test]
+    fn a_trueai_server_is_named_plus_not_java_original() {
+        let answers = [
+            refused("missing_credential", Probe::MissingCredential),
+            refused("wrong_key", Probe::WrongKey),
+            unknown(204, None, ""),
+        ];
+        let ranking = rank(&answers, Some(&KeyPlacement::Raw), &candidates());
+        assert_eq!(ranking[0].name, "plus", "{ranking:?}");
+        assert!(ranking[0].deviations.is_empty(), "{:?}", ranking[0].deviations);
+    }
+
+    fn deviations(trials_and_pointers: &[(&str, &str)]) -> Vec<Deviation> {
+        trials_and_pointers
+            .iter()
+            .map(|(trial, pointer)| Deviation {
+                trial: (*trial).to_owned(),
+                finding: Finding::at(*pointer, "x").rule("type"),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn nine_buttons_with_an_integer_type_are_one_cause() {
+        let pointers: Vec<String> = (0..9).map(|index| format!("/buttons/{index}/type")).collect();
+        let mut pairs: Vec<(&str, &str)> = pointers
+            .iter()
+            .map(|pointer| ("response_schema_conformance::task_1", pointer.as_str()))
+            .collect();
+        pairs.extend(
+            pointers
+                .iter()
+                .map(|pointer| ("response_schema_conformance::task_2", pointer.as_str())),
+        );
+        let buttons = Judgement {
+            name: "doc",
+            deviations: deviations(&pairs),
+        };
+        assert_eq!(buttons.causes(), 1);
+        assert_eq!(buttons.failing_trials(), 2);
+        // Two fields of one task are two causes, and fewer causes rank first.
+        let two = Judgement {
+            name: "plus",
+            deviations: deviations(&[
+                ("response_schema_conformance::task_1", "/progress"),
+                ("response_schema_conformance::task_1", "/status"),
+            ]),
+        };
+        let ranking = order(vec![two, buttons]);
+        assert_eq!(ranking[0].name, "doc");
+    }
+
+    #[test]
+    fn a_dialect_failing_more_trials_than_the_doc_is_never_recommended() {
+        let doc = Judgement {
+            name: "doc",
+            deviations: deviations(&[
+                ("response_schema_conformance::task_1", "/progress"),
+                ("response_schema_conformance::task_1", "/status"),
+            ]),
+        };
+        // One cause, but on three trials where the doc fails one.
+        let dialect = Judgement {
+            name: "new-api",
+            deviations: deviations(&[
+                ("response_schema_conformance::task_1", "/buttons"),
+                ("response_schema_conformance::task_2", "/buttons"),
+                ("response_schema_conformance::unknown_id", "/buttons"),
+            ]),
+        };
+        let clean = Judgement {
+            name: "plus",
+            deviations: Vec::new(),
+        };
+        let ranking = order(vec![doc.clone(), dialect.clone()]);
+        let names: Vec<&str> = ranking.iter().map(|judgement| judgement.name).collect();
+        assert_eq!(names, ["doc", "new-api"]);
+        let ranking = order(vec![doc, dialect, clean]);
+        let names: Vec<&str> = ranking.iter().map(|judgement| judgement.name).collect();
+        assert_eq!(names, ["plus", "doc", "new-api"]);
     }
 
     #[test]

@@ -272,6 +272,11 @@ impl Redactor {
     /// 8 bytes or more anywhere, of 4 or more where an excerpt was cut (see [`mask_pieces`]).
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
+        // A secret written with escapes no fixed form foresees (`\u0073k-…`, `%73k-…`, a
+        // mix of both) is masked where its escaped text stands.
+        for (start, end) in self.escaped_spans(&out).into_iter().rev() {
+            out.replace_range(start..end, SECRET_PLACEHOLDER);
+        }
         for needle in &self.needles {
             if out.contains(needle.as_str()) {
                 out = out.replace(needle.as_str(), SECRET_PLACEHOLDER);
@@ -286,11 +291,63 @@ impl Redactor {
         self.redact(&String::from_utf8_lossy(bytes))
     }
 
-    /// Whether `text` still holds a secret (used by tests that grep every output).
-    pub fn leaks(&self, text: &str) -> bool {
+    /// Whether `text` holds a secret in any form this redactor masks: as given, in one of
+    /// its encodings (percent-encoded, JSON-escaped, `\uXXXX` escapes, a mix), the wrong-key
+    /// probe's shifted copy, or a piece of 8 bytes or more. The one test of "holds the key":
+    /// whatever would be masked in a report is never written anywhere else either (the
+    /// answers shared under cargo-nextest, a matrix file's `url`).
+    pub fn holds_secret(&self, text: &str) -> bool {
         self.needles
             .iter()
             .any(|needle| text.contains(needle.as_str()))
+            || !self.escaped_spans(text).is_empty()
+            || holds_piece(&self.needles, text)
+    }
+
+    /// [`Redactor::holds_secret`], the name tests that grep every output use.
+    pub fn leaks(&self, text: &str) -> bool {
+        self.holds_secret(text)
+    }
+
+    /// Where in `text` a secret (as given, or its wrong-key form) stands written with
+    /// escapes: JSON's (`\uXXXX`, surrogate pairs, `\/`, `\"`, ...) and percent-escapes,
+    /// decoded together, so any mix of them is found. Raw byte ranges, in order, not
+    /// overlapping. Empty when `text` has no escape at all (the fixed forms cover it).
+    fn escaped_spans(&self, text: &str) -> Vec<(usize, usize)> {
+        if self.secrets.is_empty() || !(text.contains('\\') || text.contains('%')) {
+            return Vec::new();
+        }
+        let (decoded, origin) = decode_escapes(text);
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        for secret in &self.secrets {
+            let mut forms = vec![secret.clone()];
+            if secret.chars().count() >= MIN_SHIFTED_FORM_CHARS {
+                forms.push(wrong_key_like(secret));
+            }
+            for form in forms {
+                let needle = form.as_bytes();
+                if needle.is_empty() || needle.len() > decoded.len() {
+                    continue;
+                }
+                for at in 0..=decoded.len() - needle.len() {
+                    if &decoded[at..at + needle.len()] == needle {
+                        spans.push((origin[at].0, origin[at + needle.len() - 1].1));
+                    }
+                }
+            }
+        }
+        spans.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::new();
+        for (start, end) in spans {
+            match merged.last_mut() {
+                Some(last) if start <= last.1 => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
+        }
+        merged
+            .into_iter()
+            .filter(|&(start, end)| text.is_char_boundary(start) && text.is_char_boundary(end))
+            .collect()
     }
 
     /// `text` with secrets redacted and, when active, this run's literals and every
@@ -591,6 +648,20 @@ fn own_word_ranges(text: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// Whether `text` holds a piece of [`MIN_PIECE_BYTES`] or more of a needle: the pieces
+/// [`mask_pieces`] masks anywhere (not those it masks only where an excerpt was cut).
+fn holds_piece(needles: &[String], text: &str) -> bool {
+    let windows: HashSet<&[u8]> = needles
+        .iter()
+        .flat_map(|needle| needle.as_bytes().windows(MIN_PIECE_BYTES))
+        .collect();
+    !windows.is_empty()
+        && text
+            .as_bytes()
+            .windows(MIN_PIECE_BYTES)
+            .any(|bytes| windows.contains(bytes))
+}
+
 fn sort_longest_first(needles: &mut Vec<String>) {
     needles.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
     needles.dedup();
@@ -612,6 +683,84 @@ fn lowercase_escapes(encoded: &str) -> String {
         }
     }
     out
+}
+
+/// `text` with JSON string escapes and percent-escapes decoded, and for each decoded byte
+/// the raw byte range it came from. An escape that does not decode stays as it is.
+fn decode_escapes(text: &str) -> (Vec<u8>, Vec<(usize, usize)>) {
+    let raw = text.as_bytes();
+    let hex = |from: usize, digits: usize| -> Option<u32> {
+        let slice = raw.get(from..from + digits)?;
+        let text = std::str::from_utf8(slice).ok()?;
+        if !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        u32::from_str_radix(text, 16).ok()
+    };
+    let mut decoded = Vec::with_capacity(raw.len());
+    let mut origin = Vec::with_capacity(raw.len());
+    let mut at = 0;
+    while at < raw.len() {
+        let start = at;
+        let mut push = |bytes: &[u8], end: usize| {
+            for &byte in bytes {
+                decoded.push(byte);
+                origin.push((start, end));
+            }
+        };
+        match raw[at] {
+            b'\\' if raw.get(at + 1) == Some(&b'u') => {
+                let Some(unit) = hex(at + 2, 4) else {
+                    push(&raw[at..=at], at + 1);
+                    at += 1;
+                    continue;
+                };
+                let mut end = at + 6;
+                let mut code = unit;
+                if (0xD800..0xDC00).contains(&unit)
+                    && raw.get(end) == Some(&b'\\')
+                    && raw.get(end + 1) == Some(&b'u')
+                {
+                    if let Some(low) = hex(end + 2, 4).filter(|low| (0xDC00..0xE000).contains(low)) {
+                        code = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                        end += 6;
+                    }
+                }
+                match char::from_u32(code) {
+                    Some(c) => push(c.encode_utf8(&mut [0u8; 4]).as_bytes(), end),
+                    None => push(&raw[at..end], end),
+                }
+                at = end;
+            }
+            b'\\' if raw.get(at + 1).is_some_and(|b| b"\"\\/bfnrt".contains(b)) => {
+                let byte = match raw[at + 1] {
+                    b'b' => 0x08,
+                    b'f' => 0x0C,
+                    b'n' => b'\n',
+                    b'r' => b'\r',
+                    b't' => b'\t',
+                    other => other,
+                };
+                push(&[byte], at + 2);
+                at += 2;
+            }
+            b'%' => match hex(at + 1, 2) {
+                Some(byte) => {
+                    push(&[byte as u8], at + 3);
+                    at += 3;
+                }
+                None => {
+                    push(&raw[at..=at], at + 1);
+                    at += 1;
+                }
+            },
+            byte => {
+                push(&[byte], at + 1);
+                at += 1;
+            }
+        }
+    }
+    (decoded, origin)
 }
 
 /// `text` as it appears between the quotes of a serialised JSON string.
@@ -742,6 +891,30 @@ mod tests {
             redactor.redact(r#"{"echo":"k\"e\\y\/1"}"#),
             r#"{"echo":"***"}"#
         );
+    }
+
+    #[test]
+    fn finds_and_masks_a_key_written_with_unicode_or_mixed_escapes() {
+        let redactor = Redactor::new(["sk-echo-secret-42"]);
+        for text in [
+            r#"{"echo":"\u0073k-echo-secret-42"}"#,
+            r#"{"echo":"\u0073\u006b\u002d\u0065\u0063\u0068\u006f\u002d\u0073\u0065\u0063\u0072\u0065\u0074\u002d\u0034\u0032"}"#,
+            "/mj/task/%73k-echo-secret-42/fetch",
+            r#"{"echo":"%73\u006b-echo-secret-42"}"#,
+        ] {
+            assert!(redactor.holds_secret(text), "{text}");
+            let out = redactor.redact(text);
+            assert!(!redactor.holds_secret(&out), "{text} -> {out}");
+            assert!(out.contains("***"), "{out}");
+        }
+        // The wrong-key probe's copy, escaped, is the key all the same.
+        let wrong = wrong_key_like("sk-echo-secret-42");
+        let escaped = format!("\\u{:04x}{}", wrong.as_bytes()[0], &wrong[1..]);
+        assert!(redactor.holds_secret(&escaped), "{escaped}");
+        // Ordinary escaped text is left alone.
+        let plain = r#"{"prompt":"caf\u00e9 100%25 \/ ok"}"#;
+        assert!(!redactor.holds_secret(plain));
+        assert_eq!(redactor.redact(plain), plain);
     }
 
     #[test]

@@ -148,6 +148,33 @@ impl DialectMock {
         self.forbidden.response()
     }
 
+    /// The router's own answer to an id too long to route (`long-id` of the document's
+    /// `x-mjconform-unknown-id`), given before any key check, as the family's router does:
+    /// Fastify's `basic404` body for the Node port.
+    pub fn long_id(&self, id: &str) -> Option<Response> {
+        let long = self.unknown_id.as_ref()?.long_id?;
+        if !long.matches(id.chars().count(), long.status) {
+            return None;
+        }
+        let path = format!(
+            "/mj/task/{}/fetch",
+            crate::http::request::encode_path_segment(id)
+        );
+        let body = json!({
+            "message": format!("Route GET:{path} not found"),
+            "error": "Not Found",
+            "statusCode": long.status,
+        });
+        Some(
+            Canned {
+                status: long.status,
+                content_type: Some("application/json; charset=utf-8".to_owned()),
+                body: serde_json::to_vec(&body).unwrap_or_default(),
+            }
+            .response(),
+        )
+    }
+
     /// The answer to an id no task has: the document's `x-mjconform-unknown-id`, else `None`
     /// (the reference 404).
     pub fn unknown_id(&self) -> Option<Response> {
@@ -381,18 +408,23 @@ mod tests {
         assert_eq!(read(java.forbidden()).0, 401, "no 403 documented");
         assert_eq!(read(java.unknown_id().unwrap()), (200, None, String::new()));
         let plus = mock("plus");
-        assert_eq!(
-            read(plus.unauthorized()),
-            (
-                401,
-                Some("text/plain".into()),
-                "Authorization header missing.".into()
-            )
-        );
+        // trueai's SimpleAuthMiddleware sets no Content-Type on its 401; the document
+        // declares no media type, so the mock sends none.
+        assert_eq!(read(plus.unauthorized()).0, 401);
+        assert_eq!(read(plus.unauthorized()).1, None);
         assert_eq!(read(plus.forbidden()).0, 403);
         assert_eq!(read(plus.unknown_id().unwrap()), (204, None, String::new()));
         let node = mock("node-port");
         assert_eq!(read(node.unauthorized()).2, r#"{"error":"Unauthorized"}"#);
+        // Fastify's route-not-found for an id of more than 100 characters, none for 100.
+        assert!(node.long_id(&"a".repeat(100)).is_none());
+        let (status, content_type, body) = read(node.long_id(&"é".repeat(101)).unwrap());
+        assert_eq!(status, 404);
+        assert!(content_type.unwrap_or_default().starts_with("application/json"));
+        let body: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(body["error"], json!("Not Found"));
+        assert_eq!(body["statusCode"], json!(404));
+        assert!(mock("plus").long_id(&"a".repeat(500)).is_none());
         assert_eq!(
             read(node.unknown_id().unwrap()),
             (200, Some("application/json".into()), "null".into())

@@ -168,6 +168,12 @@ pub struct RunArgs {
     #[arg(long, env = "MJ_STRICT_BASELINE")]
     pub strict_baseline: bool,
 
+    /// Accept baseline entries with a wildcard (`rule = "*"`, `pointer = "*"`) on the checks
+    /// that guard access (`ignored_auth`, the credential fuzz properties), which could hide a
+    /// server that lets anyone in.
+    #[arg(long, env = "MJ_ALLOW_BROAD_BASELINE")]
+    pub allow_broad_baseline: bool,
+
     /// Directory of the fuzz failure reports, one subdirectory per target (default:
     /// `.mjconform/fuzz-failures/` in the current directory, the package root under cargo).
     #[arg(long, env = "MJ_FUZZ_DIR", value_name = "DIR")]

@@ -43,6 +43,13 @@ pub struct Case {
     answer: OnceLock<Result<Exchange, RequestError>>,
 }
 
+impl Case {
+    /// The answer, if the case was already answered (never sends).
+    pub fn answered(&self) -> Option<&Result<Exchange, RequestError>> {
+        self.answer.get()
+    }
+}
+
 /// The shared state of one run.
 pub struct RunContext {
     /// The options the run was started with, for trial families that read their own.

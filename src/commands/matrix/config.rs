@@ -389,6 +389,9 @@ fn validate(
                 .to_owned(),
         );
     }
+    if let Source::Url(url) = &source {
+        refuse_key_in_url(url, key.as_ref())?;
+    }
     for (what, ids) in [("task_ids", &entry.task_ids), ("watch", &entry.watch)] {
         if ids
             .iter()
@@ -456,6 +459,29 @@ fn check_url(text: &str) -> Result<url::Url, String> {
         return Err("`url` holds a user or password; files get committed: put the key in an environment variable and name it with `key_env`".to_owned());
     }
     Ok(url)
+}
+
+/// Refuses a `url` that carries a key in its query string (`?key=…`, `?api_key=…`), or the
+/// target's own key anywhere in any encoding: the matrix writes each target's URL into
+/// matrix.json, .md, .html and the child's log. Never echoes the value.
+fn refuse_key_in_url(url: &url::Url, key: Option<&ApiKey>) -> Result<(), String> {
+    let named = url
+        .query_pairs()
+        .map(|(name, _)| name.to_ascii_lowercase())
+        .find(|name| KEY_LIKE.contains(&name.as_str()) || name.replace('-', "_").ends_with("api_key"));
+    let holds_key = key.is_some_and(|key| {
+        crate::message::redact::Redactor::new([key.expose()]).holds_secret(url.as_str())
+    });
+    match (named, holds_key) {
+        (Some(name), _) => Err(format!(
+            "`url` carries a key in its query string (`{name}=`), and files get committed: put the key in an environment variable and name it with `key_env` (and `key_placement`)"
+        )),
+        (None, true) => Err(
+            "`url` holds the key named by `key_env`, and files get committed: keep the key out of the URL; `key_env` and `key_placement` say where it goes"
+                .to_owned(),
+        ),
+        (None, false) => Ok(()),
+    }
 }
 
 /// Refuses a key written in the file, naming the key and never its value.
@@ -538,6 +564,36 @@ deadline = 30
         let mock = &matrix.targets[1];
         assert_eq!(mock.deadline, Duration::from_secs(30));
         assert!(matches!(&mock.source, Source::Mock { faults, .. } if faults.len() == 1));
+    }
+
+    #[test]
+    fn a_key_in_the_url_is_refused_without_echoing_it() {
+        for url in [
+            "http://127.0.0.1:1/?key=sk-secret-in-url",
+            "http://127.0.0.1:1/mj?api_key=sk-secret-in-url&x=1",
+            "http://127.0.0.1:1/?x-api-key=sk-secret-in-url",
+            // The target's own key under any name, or escaped.
+            "http://127.0.0.1:1/?q=MATRIXKEY",
+            "http://127.0.0.1:1/?q=%73k-matrix-unit",
+        ] {
+            let url = url.replace("MATRIXKEY", "sk-matrix-unit");
+            let text = format!(
+                "[[target]]\nname = \"a\"\nurl = \"{url}\"\nkey_env = \"RELAY_KEY\"\n"
+            );
+            let err = parse_text(&text).unwrap_err();
+            assert!(
+                err.contains("target `a`") && err.contains("`url`") && err.contains("key_env"),
+                "{url}: {err}"
+            );
+            assert!(!err.contains('\n'), "{err}");
+            assert!(
+                !err.contains("sk-secret-in-url") && !err.contains("sk-matrix-unit"),
+                "{err}"
+            );
+        }
+        // A query string without a key is fine.
+        let text = "[[target]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/?region=eu\"\nkey_env = \"RELAY_KEY\"\n";
+        assert!(parse_text(text).is_ok());
     }
 
     #[test]

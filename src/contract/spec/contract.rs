@@ -227,6 +227,24 @@ pub struct UnknownIdAnswer {
     /// The exact body; `None` accepts any. A JSON body compares as JSON (spacing and key order
     /// aside); `""` is an empty body.
     pub body: Option<String>,
+    /// The router's own answer to an id too long to route, if the family has one.
+    pub long_id: Option<LongIdAnswer>,
+}
+
+/// `long-id: {over: 100, status: 404}`: an id of more than `over` characters (counted after
+/// percent-decoding) never reaches the handler; the family's router answers `status` itself,
+/// before any key check (Fastify's `maxParamLength`, find-my-way's `Router.find`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LongIdAnswer {
+    pub over: usize,
+    pub status: u16,
+}
+
+impl LongIdAnswer {
+    /// Whether an id of `chars` characters answered `status` is this answer.
+    pub fn matches(&self, chars: usize, status: u16) -> bool {
+        chars > self.over && status == self.status
+    }
 }
 
 impl UnknownIdAnswer {

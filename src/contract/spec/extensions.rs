@@ -5,7 +5,9 @@
 use openapiv3::SecurityScheme;
 use serde_json::{Map, Value};
 
-use super::contract::{AuthScheme, FieldKind, UnknownIdAnswer, UnsetConvention, UnsetField};
+use super::contract::{
+    AuthScheme, FieldKind, LongIdAnswer, UnknownIdAnswer, UnsetConvention, UnsetField,
+};
 use crate::contract::rules::UnsetMarker;
 use crate::errors::SpecError;
 use crate::http::auth::KeyPlacement;
@@ -42,7 +44,7 @@ pub(super) fn unknown_id(
         invalid(
             origin,
             format!(
-                "`{UNKNOWN_ID}` must be {{status: <100..599>, body: <text, optional>}}, found {value}"
+                "`{UNKNOWN_ID}` must be {{status: <100..599>, body: <text, optional>, long-id: {{over: <chars>, status: <100..599>}} (optional)}}, found {value}"
             ),
         )
     };
@@ -57,12 +59,41 @@ pub(super) fn unknown_id(
         Some(Value::String(body)) => Some(body.clone()),
         Some(_) => return Err(malformed()),
     };
-    if object.keys().any(|key| key != "status" && key != "body") {
+    let long_id = match object.get("long-id") {
+        None => None,
+        Some(long) => {
+            let over = long
+                .get("over")
+                .and_then(Value::as_u64)
+                .filter(|over| *over > 0)
+                .ok_or_else(malformed)?;
+            let status = long
+                .get("status")
+                .and_then(Value::as_u64)
+                .filter(|status| (100..=599).contains(status))
+                .ok_or_else(malformed)?;
+            if long
+                .as_object()
+                .is_some_and(|long| long.keys().any(|key| key != "over" && key != "status"))
+            {
+                return Err(malformed());
+            }
+            Some(LongIdAnswer {
+                over: over as usize,
+                status: status as u16,
+            })
+        }
+    };
+    if object
+        .keys()
+        .any(|key| key != "status" && key != "body" && key != "long-id")
+    {
         return Err(malformed());
     }
     Ok(Some(UnknownIdAnswer {
         status: status as u16,
         body,
+        long_id,
     }))
 }
 
@@ -241,6 +272,7 @@ components:
         let empty = UnknownIdAnswer {
             status: 200,
             body: Some(String::new()),
+            long_id: None,
         };
         assert!(empty.matches(200, b""));
         assert!(!empty.matches(200, b"null"));
@@ -248,6 +280,7 @@ components:
         let json = UnknownIdAnswer {
             status: 400,
             body: Some(r#"{"code":4,"type":"x"}"#.into()),
+            long_id: None,
         };
         assert!(json.matches(400, br#"{ "type": "x", "code": 4 }"#));
     }
@@ -259,6 +292,9 @@ components:
             "      x-mjconform-unknown-id: {status: 99}",
             "      x-mjconform-unknown-id: {status: 200, body: 3}",
             "      x-mjconform-unknown-id: {status: 200, typo: x}",
+            "      x-mjconform-unknown-id: {status: 200, long-id: {over: 0, status: 404}}",
+            "      x-mjconform-unknown-id: {status: 200, long-id: {over: 100}}",
+            "      x-mjconform-unknown-id: {status: 200, long-id: {over: 100, status: 404, x: 1}}",
         ] {
             let text = spec(bad, "", "{type: http, scheme: bearer}");
             let error = Contract::from_str(&text, "t").unwrap_err();

@@ -11,7 +11,7 @@ mod media;
 
 pub use contract::{
     AuthScheme, Contract, FetchOperation, FieldKind, MediaContract, ResponseContract,
-    StatusPattern, TaskIdentity, UnknownIdAnswer, UnsetConvention, UnsetField,
+    LongIdAnswer, StatusPattern, TaskIdentity, UnknownIdAnswer, UnsetConvention, UnsetField,
     TASK_IDENTITY_EXTENSION,
 };
 

@@ -45,3 +45,16 @@ pub use properties::{Facts, Property};
 pub use replay::{parse_replay_arg, ReplayCase};
 pub use report::PropertyFailure;
 pub use trials::trials;
+
+/// Every `fuzz::<domain>::<property>` trial name, fuzzing on or off.
+pub fn property_trial_names() -> Vec<String> {
+    Domain::ALL
+        .iter()
+        .flat_map(|&domain| {
+            domain
+                .properties()
+                .iter()
+                .map(move |&property| trial_name(domain, property))
+        })
+        .collect()
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::run::context::RunContext;
 use crate::run::outcome::{Conclusion, Failure, Family};
+use crate::run::reported::Reported;
 use crate::run::trial::{PlannedTrial, Scope};
 
 use super::fuzzer::{trial_name, Fuzzer};
@@ -64,7 +65,16 @@ impl Fuzzer {
                 };
             }
         }
-        let outcome = self.check_with(domain, property, &|finding| scope.is_known(finding));
+        // One deviation, one finding: what the suite already reports with the same check
+        // (same rule, same place) is the suite's finding, not this property's too.
+        let reported = property
+            .check()
+            .map(|check| Reported::by_suite(&self.context, check))
+            .unwrap_or_default();
+        let seen = |finding: &crate::checks::Finding| {
+            scope.is_known(finding) || reported.contains(finding)
+        };
+        let outcome = self.check_with(domain, property, &seen);
         // Ids are fuzzed with the run's key: with that key refused everywhere, a finding on
         // their answers (the 401's content type, say) is the run's doing. One refused key is
         // one cause.
@@ -84,11 +94,17 @@ impl Fuzzer {
         match outcome {
             PropertyOutcome::Passed(_) => Conclusion::Passed,
             PropertyOutcome::NothingToCheck(reason) => Conclusion::Ignored(reason),
-            PropertyOutcome::Broken(failure) => Conclusion::Failed(Failure::with_message(
-                failure.findings.clone(),
-                failure.exchange.clone(),
-                failure.message.clone(),
-            )),
+            PropertyOutcome::Broken(failure) => {
+                let mut findings = failure.findings.clone();
+                if findings.iter().any(|finding| !reported.contains(finding)) {
+                    findings.retain(|finding| !reported.contains(finding));
+                }
+                Conclusion::Failed(Failure::with_message(
+                    findings,
+                    failure.exchange.clone(),
+                    failure.message.clone(),
+                ))
+            }
             PropertyOutcome::CouldNotRun(message) => Conclusion::Errored {
                 reason: message
                     .lines()
