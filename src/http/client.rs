@@ -122,7 +122,7 @@ impl TargetClient {
             Err(_) => return Err(self.timeout()),
         };
         let status = response.status().as_u16();
-        let response_headers = response
+        let response_headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(name, value)| {
@@ -176,6 +176,8 @@ impl TargetClient {
         if truncated {
             body.truncate(kept_if_truncated);
         }
+        let (mut body, truncated, content_coding) =
+            crate::http::coding::decode(&response_headers, body, truncated, cap);
         // The answer is kept for the whole run: give back what was reserved and not used.
         if body.capacity() - body.len() > UNANNOUNCED_BODY_RESERVE {
             body.shrink_to_fit();
@@ -190,6 +192,7 @@ impl TargetClient {
             elapsed: started.elapsed(),
             time_limit: self.limits.max_response_time,
             wire: None,
+            content_coding,
         })
     }
 

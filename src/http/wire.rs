@@ -93,6 +93,8 @@ pub async fn exchange(
     }
     facts.body_received = body.bytes.len();
     let (body, truncated) = body.finish();
+    let (body, truncated, content_coding) =
+        crate::http::coding::decode(&head.headers, body, truncated, cap);
     Ok(Exchange {
         request: sent,
         status,
@@ -103,6 +105,7 @@ pub async fn exchange(
         elapsed: started.elapsed(),
         time_limit: limits.max_response_time,
         wire: Some(facts),
+        content_coding,
     })
 }
 

@@ -117,7 +117,9 @@ impl SharedAnswers {
                     .iter()
                     .any(|(_, value)| redactor.leaks(value))
                 || redactor.leaks(&exchange.request.url);
-            if !holds_secret {
+            // A decoded body is stored only with what decoding did; the store keeps neither,
+            // so such an answer is sent again by each process.
+            if !holds_secret && exchange.content_coding.is_none() {
                 let _ = write(&meta, &body, exchange);
             }
         }
@@ -158,6 +160,7 @@ fn read(meta: &Path, body: &Path, request: &RequestSpec) -> Option<Exchange> {
         elapsed: Duration::from_millis(stored.elapsed_ms),
         time_limit: None,
         wire: None,
+        content_coding: None,
     })
 }
 
