@@ -286,11 +286,11 @@ impl Check {
             }
             Check::TimeOrder => "submitTime <= startTime <= finishTime, where set",
             Check::StatusConsistency => {
-                "a task has a status, and the fields agree with it (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; nothing unfinished a finishTime or 100%; NOT_START no startTime or image)"
+                "a task has a status, and the fields agree with it (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; nothing unfinished a finishTime, 100% or buttons; NOT_START no startTime or image); a set imageUrl is an absolute http/https URL"
             }
             Check::ProgressFormat => "progress is `N%` with N a whole number from 0 to 100",
             Check::ButtonCustomIds => {
-                "button customIds are unique within the task and look like `MJ::...` component ids"
+                "button customIds are unique within the task, look like `MJ::...` component ids, and carry the task's one job hash"
             }
             Check::UnsupportedMethod => {
                 "a method the spec does not document for the path is refused (405, 501 or 404), never served"
