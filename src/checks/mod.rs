@@ -28,10 +28,12 @@ mod unknown_id_not_found;
 
 // HTTP's own rules (`docs/http-rules.md`).
 mod allow_on_405;
+mod connection_close;
 mod head_has_no_body;
 mod head_supported;
 mod honest_framing;
 mod max_response_time;
+mod single_header_fields;
 mod unsupported_method;
 mod www_authenticate_on_401;
 
@@ -206,10 +208,12 @@ pub enum Check {
     HeadHasNoBody,
     HonestFraming,
     MaxResponseTime,
+    SingleHeaderFields,
+    ConnectionClose,
 }
 
 impl Check {
-    pub const ALL: [Check; 20] = [
+    pub const ALL: [Check; 22] = [
         Check::NotAServerError,
         Check::StatusCodeConformance,
         Check::ContentTypeConformance,
@@ -230,6 +234,8 @@ impl Check {
         Check::HeadHasNoBody,
         Check::HonestFraming,
         Check::MaxResponseTime,
+        Check::SingleHeaderFields,
+        Check::ConnectionClose,
     ];
 
     /// The name used in trial names (`<check>::<case>`) and reports.
@@ -255,6 +261,8 @@ impl Check {
             Check::HeadHasNoBody => "head_has_no_body",
             Check::HonestFraming => "honest_framing",
             Check::MaxResponseTime => "max_response_time",
+            Check::SingleHeaderFields => "single_header_fields",
+            Check::ConnectionClose => "connection_close",
         }
     }
 
@@ -305,6 +313,12 @@ impl Check {
                 "Content-Length and Transfer-Encoding say truthfully where the answer ends (RFC 9112 §6, RFC 9110 §8.6)"
             }
             Check::MaxResponseTime => "with --max-response-time D, every answer arrives within D",
+            Check::SingleHeaderFields => {
+                "a header field defined as one value (Content-Type, Content-Length, Location, …) is sent once (RFC 9110 §5.3)"
+            }
+            Check::ConnectionClose => {
+                "a request that says `Connection: close` gets a server that closes the connection (RFC 9112 §9.6)"
+            }
         }
     }
 
@@ -331,7 +345,9 @@ impl Check {
             Check::AllowOn405
             | Check::WwwAuthenticateOn401
             | Check::HonestFraming
-            | Check::MaxResponseTime => true,
+            | Check::MaxResponseTime
+            | Check::SingleHeaderFields => true,
+            Check::ConnectionClose => *probe == Probe::Framing,
         }
     }
 
@@ -394,6 +410,8 @@ impl Check {
             Check::HeadHasNoBody => head_has_no_body::check(exchange),
             Check::HonestFraming => honest_framing::check(probe, exchange),
             Check::MaxResponseTime => max_response_time::check(exchange),
+            Check::SingleHeaderFields => single_header_fields::check(exchange),
+            Check::ConnectionClose => connection_close::check(exchange),
         };
         Verdict::from_findings(findings)
     }

@@ -59,6 +59,12 @@ pub struct WireFacts {
     pub body_received: usize,
     /// The chunked body was malformed here; reading stopped.
     pub chunk_error: Option<String>,
+    /// Whether the server closed the connection within the wait after a message that ended
+    /// by its own framing (the request said `Connection: close`); `None` when that could not
+    /// be seen (a body read up to the close, or cut at the cap).
+    pub closed_after_message: Option<bool>,
+    /// How long the reader waited for the close, in milliseconds.
+    pub close_wait_ms: u64,
 }
 
 /// Why a body is not the JSON document a check wanted.

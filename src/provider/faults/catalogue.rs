@@ -68,6 +68,16 @@ pub enum Fault {
     LengthLongerThanBody,
     SlowUnknownId,
     WatchedTaskSwapped,
+    UndecodableBody,
+    ForeignCharset,
+    DuplicateContentType,
+    IgnoresConnectionClose,
+    PlaceholderImageUrl,
+    ButtonsWhileUnfinished,
+    MixedJobHash,
+    KeyCaseInsensitive,
+    KeyPrefixAccepted,
+    IdPrefixRead,
 }
 
 /// One trial family a fault must fail: exactly these cases of it, and each failure's report
@@ -147,6 +157,24 @@ pub mod cases {
     ];
     pub const RUNNING: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING];
     pub const UNFINISHED_WITH_TIMES: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING, SUBMITTED];
+    pub const UNFINISHED: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING, SUBMITTED, NOT_STARTED];
+    /// Every task, and the framing and HEAD probes (which ask for the first one).
+    pub const TASKS_FRAMING_AND_HEAD: &[&str] = &[
+        BLEND,
+        DESCRIBE,
+        FOX,
+        UPSCALE,
+        VARIATION,
+        REROLL_RUNNING,
+        IMAGINE_RUNNING,
+        FAILED,
+        SUBMITTED,
+        NOT_STARTED,
+        "framing",
+        "head",
+    ];
+    /// The finished tasks whose buttons carry a job hash (the describe's do not).
+    pub const WITH_JOB_HASH: &[&str] = &[BLEND, FOX, UPSCALE, VARIATION];
 }
 
 const fn caught(
@@ -471,6 +499,47 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
             "longer than the 100 ms --max-response-time allows",
         )],
     ),
+    (
+        Fault::UndecodableBody,
+        &[caught(SCHEMA, ALL_TASKS, "the body is labelled `Content-Encoding: gzip` but it does not decode as gzip")],
+    ),
+    (
+        Fault::ForeignCharset,
+        &[caught("content_type_conformance", ALL_TASKS, "declares charset `iso-8859-1`, but JSON is UTF-8 (RFC 8259 §8.1)")],
+    ),
+    (
+        Fault::DuplicateContentType,
+        // The framing and HEAD probes ask for a task too (HEAD keeps GET's header fields).
+        &[caught("single_header_fields", TASKS_FRAMING_AND_HEAD, "the answer carries 2 `content-type` field lines")],
+    ),
+    (
+        Fault::IgnoresConnectionClose,
+        &[caught("connection_close", &["framing"], "the request said `Connection: close`, but the connection was still open")],
+    ),
+    (
+        Fault::PlaceholderImageUrl,
+        &[caught("status_consistency", SUCCEEDED, "/imageUrl: a SUCCESS task has imageUrl `pending`, not an absolute http/https URL")],
+    ),
+    (
+        Fault::ButtonsWhileUnfinished,
+        &[caught("status_consistency", UNFINISHED, "task has buttons [{")],
+    ),
+    (
+        Fault::MixedJobHash,
+        &[caught("button_custom_ids", WITH_JOB_HASH, "carries job hash `ffffffff-0000-4000-8000-000000000000`")],
+    ),
+    (
+        Fault::KeyCaseInsensitive,
+        &[caught("fuzz::credentials", &["ignored_auth"], "a request with a wrong key got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::KeyPrefixAccepted,
+        &[caught("fuzz::credentials", &["ignored_auth"], "a request with a wrong key got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::IdPrefixRead,
+        &[caught("fuzz::ids", &["unknown_id_not_found"], "an id that cannot exist got 200")],
+    ),
 ];
 
 impl Fault {
@@ -563,6 +632,16 @@ impl Fault {
             Fault::LengthLongerThanBody => "length-longer-than-body",
             Fault::SlowUnknownId => "slow-unknown-id",
             Fault::WatchedTaskSwapped => "watched-task-swapped",
+            Fault::UndecodableBody => "undecodable-body",
+            Fault::ForeignCharset => "foreign-charset",
+            Fault::DuplicateContentType => "duplicate-content-type",
+            Fault::IgnoresConnectionClose => "ignores-connection-close",
+            Fault::PlaceholderImageUrl => "placeholder-image-url",
+            Fault::ButtonsWhileUnfinished => "buttons-while-unfinished",
+            Fault::MixedJobHash => "mixed-job-hash",
+            Fault::KeyCaseInsensitive => "key-case-insensitive",
+            Fault::KeyPrefixAccepted => "key-prefix-accepted",
+            Fault::IdPrefixRead => "id-prefix-read",
         }
     }
 
@@ -647,6 +726,28 @@ impl Fault {
             }
             Fault::WatchedTaskSwapped => {
                 "the advancing task is answered with another task's id once it is running"
+            }
+            Fault::UndecodableBody => {
+                "task bodies labelled `Content-Encoding: gzip` but sent as plain JSON"
+            }
+            Fault::ForeignCharset => "tasks served as `application/json; charset=iso-8859-1`",
+            Fault::DuplicateContentType => "tasks served with two `Content-Type` field lines",
+            Fault::IgnoresConnectionClose => {
+                "when the client asks to close the connection, a task's answer leaves it open for 3 s"
+            }
+            Fault::PlaceholderImageUrl => "SUCCESS tasks with `\"imageUrl\": \"pending\"`",
+            Fault::ButtonsWhileUnfinished => {
+                "NOT_START, SUBMITTED and IN_PROGRESS tasks offer upscale and variation buttons"
+            }
+            Fault::MixedJobHash => "the last button of a task carries another job's hash",
+            Fault::KeyCaseInsensitive => {
+                "the key is compared ignoring letter case (a case-insensitive database collation)"
+            }
+            Fault::KeyPrefixAccepted => {
+                "a bearer token that starts with the key is accepted (`startsWith`)"
+            }
+            Fault::IdPrefixRead => {
+                "an id is read by its leading digits (`parseInt`): `<id>x` is task `<id>`"
             }
         }
     }
