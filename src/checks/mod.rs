@@ -13,6 +13,7 @@
 mod button_custom_ids;
 mod content_type_conformance;
 mod ignored_auth;
+mod no_existence_oracle;
 mod not_a_server_error;
 mod positive_data_acceptance;
 mod progress_format;
@@ -52,6 +53,9 @@ pub enum Probe {
     MissingCredential,
     /// A credential of the right shape holding a wrong key.
     WrongKey,
+    /// No credential, asking for the id that cannot exist: compared with
+    /// [`Probe::MissingCredential`] by `no_existence_oracle`, and judged by nothing else.
+    UnknownWithoutCredential,
     /// A method the spec does not document on the fetch path, with the valid credential and
     /// no body.
     UnsupportedMethod(Method),
@@ -79,6 +83,7 @@ impl Probe {
             Probe::UnknownTask => "unknown_id".to_owned(),
             Probe::MissingCredential => "missing_credential".to_owned(),
             Probe::WrongKey => "wrong_key".to_owned(),
+            Probe::UnknownWithoutCredential => "missing_credential_unknown_id".to_owned(),
         }
     }
 
@@ -210,10 +215,11 @@ pub enum Check {
     MaxResponseTime,
     SingleHeaderFields,
     ConnectionClose,
+    NoExistenceOracle,
 }
 
 impl Check {
-    pub const ALL: [Check; 22] = [
+    pub const ALL: [Check; 23] = [
         Check::NotAServerError,
         Check::StatusCodeConformance,
         Check::ContentTypeConformance,
@@ -236,6 +242,7 @@ impl Check {
         Check::MaxResponseTime,
         Check::SingleHeaderFields,
         Check::ConnectionClose,
+        Check::NoExistenceOracle,
     ];
 
     /// The name used in trial names (`<check>::<case>`) and reports.
@@ -263,6 +270,7 @@ impl Check {
             Check::MaxResponseTime => "max_response_time",
             Check::SingleHeaderFields => "single_header_fields",
             Check::ConnectionClose => "connection_close",
+            Check::NoExistenceOracle => "no_existence_oracle",
         }
     }
 
@@ -319,11 +327,19 @@ impl Check {
             Check::ConnectionClose => {
                 "a request that says `Connection: close` gets a server that closes the connection (RFC 9112 §9.6)"
             }
+            Check::NoExistenceOracle => {
+                "without a credential, an existing and an unknown id get the same status: the answers do not tell which ids exist"
+            }
         }
     }
 
     /// Whether the check means anything for an exchange made to `probe`.
     pub fn applies_to(self, probe: &Probe) -> bool {
+        // That probe exists only to be compared; judged alone it would repeat the
+        // missing-credential probe's findings.
+        if *probe == Probe::UnknownWithoutCredential {
+            return self == Check::NoExistenceOracle;
+        }
         match self {
             // The spec documents GET: other methods' answers, and the framing probe (read off
             // the wire), are judged by HTTP's rules alone.
@@ -348,6 +364,7 @@ impl Check {
             | Check::MaxResponseTime
             | Check::SingleHeaderFields => true,
             Check::ConnectionClose => *probe == Probe::Framing,
+            Check::NoExistenceOracle => false,
         }
     }
 
@@ -412,8 +429,40 @@ impl Check {
             Check::MaxResponseTime => max_response_time::check(exchange),
             Check::SingleHeaderFields => single_header_fields::check(exchange),
             Check::ConnectionClose => connection_close::check(exchange),
+            // Judged across two answers: [`Check::run_compared`].
+            Check::NoExistenceOracle => Vec::new(),
         };
         Verdict::from_findings(findings)
+    }
+}
+
+impl Check {
+    /// Judges `exchange` against `compared_with`, for the checks that read two answers of a
+    /// run (`no_existence_oracle`: the unknown id without a credential, against an existing
+    /// task without one). Other checks judge `exchange` alone.
+    pub fn run_compared(
+        self,
+        operation: &FetchOperation,
+        probe: &Probe,
+        exchange: &Exchange,
+        compared_with: &Exchange,
+    ) -> Verdict {
+        match self {
+            Check::NoExistenceOracle => Verdict::from_findings(no_existence_oracle::check(
+                operation,
+                compared_with,
+                exchange,
+            )),
+            _ => self.run(operation, probe, exchange),
+        }
+    }
+
+    /// The probe whose answer this check compares with, when it reads two.
+    pub fn compares_with(self) -> Option<Probe> {
+        match self {
+            Check::NoExistenceOracle => Some(Probe::MissingCredential),
+            _ => None,
+        }
     }
 }
 

@@ -302,7 +302,12 @@ fn find_placement<'a>(
     let resend: Vec<&'a Arc<Case>> = context
         .cases
         .iter()
-        .filter(|case| case.probe != Probe::MissingCredential)
+        .filter(|case| {
+            !matches!(
+                case.probe,
+                Probe::MissingCredential | Probe::UnknownWithoutCredential
+            )
+        })
         .collect();
     let mut others: Vec<KeyPlacement> = Vec::new();
     for candidate in candidates() {

@@ -100,7 +100,30 @@ fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Concl
             exchange.status
         ));
     }
-    match check.run(&context.contract.fetch, &case.probe, exchange) {
+    let verdict = match check.compares_with() {
+        // A judgement across two answers of the run: the other one is the planned case of
+        // that probe (its findings name both).
+        Some(probe) => {
+            let other = context
+                .cases
+                .iter()
+                .find(|other| other.probe == probe)
+                .map(|other| context.answer(other));
+            match other {
+                Some(Ok(other)) => {
+                    check.run_compared(&context.contract.fetch, &case.probe, exchange, other)
+                }
+                _ => {
+                    return Conclusion::Ignored(format!(
+                        "nothing to compare with: the `{}` probe got no answer",
+                        probe.case_name()
+                    ))
+                }
+            }
+        }
+        None => check.run(&context.contract.fetch, &case.probe, exchange),
+    };
+    match verdict {
         Verdict::Pass => Conclusion::Passed,
         Verdict::Fail(findings) => Conclusion::Failed(Failure {
             findings,

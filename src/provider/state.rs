@@ -14,6 +14,7 @@ use super::advancing::{AdvancingTask, ADVANCING_TASK_ID};
 use super::auth::{Credentials, Verdict};
 use super::config::ProviderConfig;
 use super::dialect::DialectMock;
+use super::faults::Fault;
 use super::faults::FaultSet;
 use super::reply;
 use super::tasks::seeded_tasks;
@@ -121,6 +122,13 @@ impl ProviderState {
             self.inner.credentials.judge(headers)
         };
         match verdict {
+            Verdict::Unauthorized
+                if faults.has(Fault::ExistenceOracle)
+                    && self.task(id).is_none()
+                    && id != ADVANCING_TASK_ID =>
+            {
+                reply::task_not_found()
+            }
             Verdict::Unauthorized => faults
                 .refusal_answer(axum::http::StatusCode::UNAUTHORIZED, self.task(id))
                 .unwrap_or_else(|| {

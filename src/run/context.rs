@@ -347,6 +347,17 @@ impl RunContext {
             auth_id,
             Vec::new(),
         );
+        // The same, for the id that cannot exist: a server that looks the id up before it
+        // checks the key answers the two differently (`no_existence_oracle`).
+        if !self.task_ids.is_empty() {
+            add(
+                &mut cases,
+                Probe::UnknownWithoutCredential.case_name(),
+                Probe::UnknownWithoutCredential,
+                unknown_id,
+                Vec::new(),
+            );
+        }
         let wrong = wrong_key_like(
             self.key
                 .as_ref()

@@ -78,6 +78,7 @@ pub enum Fault {
     KeyCaseInsensitive,
     KeyPrefixAccepted,
     IdPrefixRead,
+    ExistenceOracle,
 }
 
 /// One trial family a fault must fail: exactly these cases of it, and each failure's report
@@ -540,6 +541,10 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
         Fault::IdPrefixRead,
         &[caught("fuzz::ids", &["unknown_id_not_found"], "an id that cannot exist got 200")],
     ),
+    (
+        Fault::ExistenceOracle,
+        &[caught("no_existence_oracle", &["missing_credential_unknown_id"], "without a credential, the id that cannot exist got 404 while an existing task (GET /mj/task/1747132423020537/fetch) got 401")],
+    ),
 ];
 
 impl Fault {
@@ -642,6 +647,7 @@ impl Fault {
             Fault::KeyCaseInsensitive => "key-case-insensitive",
             Fault::KeyPrefixAccepted => "key-prefix-accepted",
             Fault::IdPrefixRead => "id-prefix-read",
+            Fault::ExistenceOracle => "existence-oracle",
         }
     }
 
@@ -748,6 +754,9 @@ impl Fault {
             }
             Fault::IdPrefixRead => {
                 "an id is read by its leading digits (`parseInt`): `<id>x` is task `<id>`"
+            }
+            Fault::ExistenceOracle => {
+                "the id is looked up before the key is checked: an unknown id gets 404 without a credential"
             }
         }
     }
