@@ -478,8 +478,8 @@ fn identify_names(runtime: &tokio::runtime::Runtime, mock: &str) -> Result<(), F
     let (found, sent) = match mock {
         DOC | "new-api" => (None, planned),
         // mj-api-secret is tried first, and these mocks read it: one probe, then all but
-        // the request without a credential again.
-        _ => (Some("header:mj-api-secret"), planned + 1 + (planned - 1)),
+        // the two requests without a credential again.
+        _ => (Some("header:mj-api-secret"), planned + 1 + (planned - 2)),
     };
     if let Some(found) = found {
         let said = format!("the server reads the key as `{found}`");
@@ -500,8 +500,9 @@ fn served_cases(mock: &str) -> usize {
         "plus" => 2, // MODAL and CANCEL
         _ => 0,
     };
-    // The task ids, an unknown id, two credential probes and seven probes of HTTP's rules.
-    10 + extra + 3 + 7
+    // The task ids, an unknown id, three credential probes (no credential for a task and for
+    // the unknown id, a wrong key) and seven probes of HTTP's rules.
+    10 + extra + 4 + 7
 }
 
 fn list_names_each_dialect() -> Result<(), Failed> {

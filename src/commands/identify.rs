@@ -181,13 +181,24 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
         })
         .collect();
     say(format!(
-        "mjconform identify: target {}; sending {} requests once ({} task id(s), an unknown id, 2 credential probes, {} probes of HTTP's own rules), key as `{}`",
+        "mjconform identify: target {}; sending {} requests once ({} task id(s), an unknown id, {} credential probes, {} probes of HTTP's own rules), key as `{}`",
         context.target.base_url,
         cases.len(),
         context.task_ids.len(),
         cases
             .iter()
-            .filter(|case| !case.probe.is_documented_get())
+            .filter(|case| {
+                matches!(
+                    case.probe,
+                    Probe::MissingCredential | Probe::WrongKey | Probe::UnknownWithoutCredential
+                )
+            })
+            .count(),
+        cases
+            .iter()
+            .filter(|case| {
+                !case.probe.is_documented_get() && case.probe != Probe::UnknownWithoutCredential
+            })
             .count(),
         credential_shown(context, &context.placement),
     ));
