@@ -12,6 +12,7 @@
 
 mod button_custom_ids;
 mod content_type_conformance;
+mod distinct_results;
 mod ignored_auth;
 mod no_existence_oracle;
 mod not_a_server_error;
@@ -216,10 +217,11 @@ pub enum Check {
     SingleHeaderFields,
     ConnectionClose,
     NoExistenceOracle,
+    DistinctResults,
 }
 
 impl Check {
-    pub const ALL: [Check; 23] = [
+    pub const ALL: [Check; 24] = [
         Check::NotAServerError,
         Check::StatusCodeConformance,
         Check::ContentTypeConformance,
@@ -243,6 +245,7 @@ impl Check {
         Check::SingleHeaderFields,
         Check::ConnectionClose,
         Check::NoExistenceOracle,
+        Check::DistinctResults,
     ];
 
     /// The name used in trial names (`<check>::<case>`) and reports.
@@ -271,6 +274,7 @@ impl Check {
             Check::SingleHeaderFields => "single_header_fields",
             Check::ConnectionClose => "connection_close",
             Check::NoExistenceOracle => "no_existence_oracle",
+            Check::DistinctResults => "distinct_results",
         }
     }
 
@@ -330,6 +334,9 @@ impl Check {
             Check::NoExistenceOracle => {
                 "without a credential, an existing and an unknown id get the same status: the answers do not tell which ids exist"
             }
+            Check::DistinctResults => {
+                "distinct tasks do not share one result: no two ids have the same imageUrl or buttons carrying the same job hash"
+            }
         }
     }
 
@@ -365,6 +372,7 @@ impl Check {
             | Check::SingleHeaderFields => true,
             Check::ConnectionClose => *probe == Probe::Framing,
             Check::NoExistenceOracle => false,
+            Check::DistinctResults => *probe == Probe::KnownTask,
         }
     }
 
@@ -379,6 +387,7 @@ impl Check {
                 | Check::StatusConsistency
                 | Check::ProgressFormat
                 | Check::ButtonCustomIds
+                | Check::DistinctResults
         )
     }
 
@@ -430,7 +439,7 @@ impl Check {
             Check::SingleHeaderFields => single_header_fields::check(exchange),
             Check::ConnectionClose => connection_close::check(exchange),
             // Judged across two answers: [`Check::run_compared`].
-            Check::NoExistenceOracle => Vec::new(),
+            Check::NoExistenceOracle | Check::DistinctResults => Vec::new(),
         };
         Verdict::from_findings(findings)
     }
@@ -444,23 +453,26 @@ impl Check {
         self,
         operation: &FetchOperation,
         probe: &Probe,
-        exchange: &Exchange,
-        compared_with: &Exchange,
+        (case, exchange): (&str, &Exchange),
+        others: &[(&str, &Exchange)],
     ) -> Verdict {
-        match self {
-            Check::NoExistenceOracle => Verdict::from_findings(no_existence_oracle::check(
-                operation,
-                compared_with,
-                exchange,
-            )),
+        match (self, others) {
+            (Check::NoExistenceOracle, [(_, known), ..]) => {
+                Verdict::from_findings(no_existence_oracle::check(operation, known, exchange))
+            }
+            (Check::DistinctResults, _) => {
+                Verdict::from_findings(distinct_results::check((case, exchange), others))
+            }
             _ => self.run(operation, probe, exchange),
         }
     }
 
-    /// The probe whose answer this check compares with, when it reads two.
+    /// The probe whose answers this check compares with the trial's own, when it reads
+    /// several answers of the run.
     pub fn compares_with(self) -> Option<Probe> {
         match self {
             Check::NoExistenceOracle => Some(Probe::MissingCredential),
+            Check::DistinctResults => Some(Probe::KnownTask),
             _ => None,
         }
     }

@@ -100,26 +100,37 @@ fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Concl
             exchange.status
         ));
     }
+    let mut compared: Vec<String> = Vec::new();
     let verdict = match check.compares_with() {
-        // A judgement across two answers of the run: the other one is the planned case of
-        // that probe (its findings name both).
+        // A judgement across answers of the run: the others are the planned cases of that
+        // probe (this case aside). The trial records which it compared; its findings name them.
         Some(probe) => {
-            let other = context
+            let others: Vec<(String, &crate::http::exchange::Exchange)> = context
                 .cases
                 .iter()
-                .find(|other| other.probe == probe)
-                .map(|other| context.answer(other));
-            match other {
-                Some(Ok(other)) => {
-                    check.run_compared(&context.contract.fetch, &case.probe, exchange, other)
-                }
-                _ => {
-                    return Conclusion::Ignored(format!(
-                        "nothing to compare with: the `{}` probe got no answer",
-                        probe.case_name()
-                    ))
-                }
+                .filter(|other| other.probe == probe && other.name != case.name)
+                .filter_map(|other| match context.answer(other) {
+                    Ok(answer) => Some((other.name.clone(), answer)),
+                    Err(_) => None,
+                })
+                .collect();
+            if others.is_empty() {
+                return Conclusion::Ignored(format!(
+                    "nothing to compare with: no other `{}` answer",
+                    probe.case_name()
+                ));
             }
+            compared = others.iter().map(|(name, _)| name.clone()).collect();
+            let others: Vec<(&str, &crate::http::exchange::Exchange)> = others
+                .iter()
+                .map(|(name, answer)| (name.as_str(), *answer))
+                .collect();
+            check.run_compared(
+                &context.contract.fetch,
+                &case.probe,
+                (case.name.as_str(), exchange),
+                &others,
+            )
         }
         None => check.run(&context.contract.fetch, &case.probe, exchange),
     };
@@ -127,6 +138,7 @@ fn run_check(context: &Arc<RunContext>, case: &Arc<Case>, check: Check) -> Concl
         Verdict::Pass => Conclusion::Passed,
         Verdict::Fail(findings) => Conclusion::Failed(Failure {
             findings,
+            compared,
             exchange: Some(ExchangeRecord::of(exchange, limits, &context.redactor)),
             diff: None,
             render: render_failure(context, case, check),

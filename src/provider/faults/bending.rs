@@ -332,6 +332,12 @@ impl Fault {
             Fault::RunningAt100 if status.as_deref() == Some("IN_PROGRESS") => {
                 task.insert("progress".into(), json!("100%"));
             }
+            Fault::SharedResult if status.as_deref() == Some("SUCCESS") => {
+                task.insert(
+                    "imageUrl".into(),
+                    json!("https://cdn.discordapp.com/attachments/1109478473582641232/1371912356250157107/shared.png"),
+                );
+            }
             Fault::PlaceholderImageUrl if status.as_deref() == Some("SUCCESS") => {
                 task.insert("imageUrl".into(), json!("pending"));
             }

@@ -79,6 +79,7 @@ pub enum Fault {
     KeyPrefixAccepted,
     IdPrefixRead,
     ExistenceOracle,
+    SharedResult,
 }
 
 /// One trial family a fault must fail: exactly these cases of it, and each failure's report
@@ -545,6 +546,10 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
         Fault::ExistenceOracle,
         &[caught("no_existence_oracle", &["missing_credential_unknown_id"], "without a credential, the id that cannot exist got 404 while an existing task (GET /mj/task/1747132423020537/fetch) got 401")],
     ),
+    (
+        Fault::SharedResult,
+        &[caught("distinct_results", SUCCEEDED, "/imageUrl: imageUrl `https://cdn.discordapp.com/attachments/1109478473582641232/1371912356250157107/shared.png` is also the imageUrl of `task_")],
+    ),
 ];
 
 impl Fault {
@@ -648,6 +653,7 @@ impl Fault {
             Fault::KeyPrefixAccepted => "key-prefix-accepted",
             Fault::IdPrefixRead => "id-prefix-read",
             Fault::ExistenceOracle => "existence-oracle",
+            Fault::SharedResult => "shared-result",
         }
     }
 
@@ -755,6 +761,7 @@ impl Fault {
             Fault::IdPrefixRead => {
                 "an id is read by its leading digits (`parseInt`): `<id>x` is task `<id>`"
             }
+            Fault::SharedResult => "every SUCCESS task answered with one and the same imageUrl",
             Fault::ExistenceOracle => {
                 "the id is looked up before the key is checked: an unknown id gets 404 without a credential"
             }
