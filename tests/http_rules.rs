@@ -27,9 +27,9 @@ const NOT_FOUND: &str = r#"{"error":{"message":"task not found","type":"not_foun
 const UNAUTHORIZED: &str = r#"{"error":{"message":"invalid key","type":"unauthorized"}}"#;
 
 /// What the harness plans for one task id: the task, the unknown id, the two credential
-/// probes, the unknown id without a credential, then POST, PUT, PATCH, DELETE, HEAD, OPTIONS
-/// and the framing GET.
-const PLANNED_REQUESTS_FOR_ONE_ID: usize = 1 + 4 + 7;
+/// probes, the unknown id without a credential, four path variants without one, then POST,
+/// PUT, PATCH, DELETE, HEAD, OPTIONS and the framing GET.
+const PLANNED_REQUESTS_FOR_ONE_ID: usize = 1 + 4 + 4 + 7;
 
 /// One request as the servers see it.
 #[derive(Debug, Clone)]

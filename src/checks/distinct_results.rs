@@ -9,13 +9,14 @@
 //! ([`crate::run::outcome::Failure::compared`]), and names both cases in each finding.
 //!
 //! The two tasks must be different tasks: answers whose bodies carry the same `id` are left
-//! to `task_id_matches`. Unset values (`""`, `null`) are not results.
+//! to `task_id_matches`. Unset values (`""`, `null`) and placeholders that are no URL are not
+//! results.
 
 use serde_json::Value;
 
 use super::task_view::{Slot, TaskView};
 use super::{excerpt, Finding};
-use crate::contract::rules::{CUSTOM_ID, JOB_HASH};
+use crate::contract::rules::{is_fetchable_url, CUSTOM_ID, JOB_HASH};
 use crate::http::exchange::Exchange;
 
 /// `own` is this trial's case and answer; `others` every other task's.
@@ -25,7 +26,12 @@ pub fn check(own: (&str, &Exchange), others: &[(&str, &Exchange)]) -> Vec<Findin
         return Vec::new();
     };
     let own_id = task.string("id").set().map(str::to_owned);
-    let own_image = task.string("imageUrl").set().map(str::to_owned);
+    // A placeholder (`pending`) is no result: `status_consistency` reports it.
+    let own_image = task
+        .string("imageUrl")
+        .set()
+        .filter(|url| is_fetchable_url(url))
+        .map(str::to_owned);
     let own_hashes = job_hashes(&task);
     let mut findings = Vec::new();
     for (other_case, other_exchange) in others {

@@ -57,6 +57,11 @@ pub enum Probe {
     /// No credential, asking for the id that cannot exist: compared with
     /// [`Probe::MissingCredential`] by `no_existence_oracle`, and judged by nothing else.
     UnknownWithoutCredential,
+    /// No credential, asking for the task the credential probes ask for by a path a router
+    /// may take for the fetch path (`trailing_slash`, `doubled_slash`, `encoded_id`,
+    /// `uppercase_segment`): judged by `ignored_auth` for task data alone (a router's 404 or
+    /// 301 is fine).
+    PathVariant(&'static str),
     /// A method the spec does not document on the fetch path, with the valid credential and
     /// no body.
     UnsupportedMethod(Method),
@@ -85,6 +90,7 @@ impl Probe {
             Probe::MissingCredential => "missing_credential".to_owned(),
             Probe::WrongKey => "wrong_key".to_owned(),
             Probe::UnknownWithoutCredential => "missing_credential_unknown_id".to_owned(),
+            Probe::PathVariant(variant) => format!("path_{variant}"),
         }
     }
 
@@ -346,6 +352,9 @@ impl Check {
         // missing-credential probe's findings.
         if *probe == Probe::UnknownWithoutCredential {
             return self == Check::NoExistenceOracle;
+        }
+        if let Probe::PathVariant(_) = probe {
+            return self == Check::IgnoredAuth;
         }
         match self {
             // The spec documents GET: other methods' answers, and the framing probe (read off

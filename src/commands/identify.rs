@@ -190,14 +190,21 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
             .filter(|case| {
                 matches!(
                     case.probe,
-                    Probe::MissingCredential | Probe::WrongKey | Probe::UnknownWithoutCredential
+                    Probe::MissingCredential
+                        | Probe::WrongKey
+                        | Probe::UnknownWithoutCredential
+                        | Probe::PathVariant(_)
                 )
             })
             .count(),
         cases
             .iter()
             .filter(|case| {
-                !case.probe.is_documented_get() && case.probe != Probe::UnknownWithoutCredential
+                !case.probe.is_documented_get()
+                    && !matches!(
+                        case.probe,
+                        Probe::UnknownWithoutCredential | Probe::PathVariant(_)
+                    )
             })
             .count(),
         credential_shown(context, &context.placement),
@@ -316,7 +323,9 @@ fn find_placement<'a>(
         .filter(|case| {
             !matches!(
                 case.probe,
-                Probe::MissingCredential | Probe::UnknownWithoutCredential
+                Probe::MissingCredential
+                    | Probe::UnknownWithoutCredential
+                    | Probe::PathVariant(_)
             )
         })
         .collect();

@@ -352,6 +352,7 @@ impl Fault {
                     .get("properties")
                     .and_then(|p| p.get("messageHash"))
                     .and_then(Value::as_str)
+                    .or_else(|| task.get("id").and_then(Value::as_str))
                     .unwrap_or("3c1e9a7b-5d2f-4b8e-9c6a-1f0d7e4b2a58")
                     .to_owned();
                 let buttons: Vec<Value> = (1..=4)
@@ -363,6 +364,11 @@ impl Fault {
                 task.insert("buttons".into(), Value::Array(buttons));
             }
             Fault::MixedJobHash => {
+                let task_id = task
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
                 if let Some(Value::Array(buttons)) = task.get_mut("buttons") {
                     let last = buttons.iter_mut().rev().find(|button| {
                         button
@@ -374,7 +380,8 @@ impl Fault {
                     if let Some(button) = last {
                         let id = button["customId"].as_str().unwrap_or_default().to_owned();
                         if let Some(hash) = crate::contract::rules::JOB_HASH.of(&id, "::") {
-                            let other = id.replace(hash, "ffffffff-0000-4000-8000-000000000000");
+                            // Another job's, and no other task's: one deviation, one check.
+                            let other = id.replace(hash, &format!("ffffffff-{task_id}"));
                             button["customId"] = json!(other);
                         }
                     }

@@ -80,6 +80,7 @@ pub enum Fault {
     IdPrefixRead,
     ExistenceOracle,
     SharedResult,
+    TrailingSlashServed,
 }
 
 /// One trial family a fault must fail: exactly these cases of it, and each failure's report
@@ -393,7 +394,11 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
     ),
     (
         Fault::NoCredentialAccepted,
-        &[caught("ignored_auth", &["missing_credential"], "a request without a credential got 200 with the task: the server ignored the credential")],
+        &[
+            caught("ignored_auth", &["missing_credential"], "a request without a credential got 200 with the task: the server ignored the credential"),
+            // The id's first character percent-encoded is the same id: served like it.
+            caught("ignored_auth", &["path_encoded_id"], "(the fetch path, encoded id variant) got 200 with the task"),
+        ],
     ),
     (
         Fault::AnyKeyAccepted,
@@ -405,7 +410,10 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
     ),
     (
         Fault::TaskBehindRefusal,
-        &[caught("ignored_auth", &["missing_credential", "wrong_key"], "got 401 with the task in the body: the server refused the credential and sent the task all the same")],
+        &[
+            caught("ignored_auth", &["missing_credential", "wrong_key"], "got 401 with the task in the body: the server refused the credential and sent the task all the same"),
+            caught("ignored_auth", &["path_encoded_id"], "(the fetch path, encoded id variant) got 401 with the task"),
+        ],
     ),
     (
         Fault::OddId500,
@@ -528,7 +536,7 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
     ),
     (
         Fault::MixedJobHash,
-        &[caught("button_custom_ids", WITH_JOB_HASH, "carries job hash `ffffffff-0000-4000-8000-000000000000`")],
+        &[caught("button_custom_ids", WITH_JOB_HASH, "carries job hash `ffffffff-17471")],
     ),
     (
         Fault::KeyCaseInsensitive,
@@ -545,6 +553,10 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
     (
         Fault::ExistenceOracle,
         &[caught("no_existence_oracle", &["missing_credential_unknown_id"], "without a credential, the id that cannot exist got 404 while an existing task (GET /mj/task/1747132423020537/fetch) got 401")],
+    ),
+    (
+        Fault::TrailingSlashServed,
+        &[caught("ignored_auth", &["path_trailing_slash"], "a request without a credential to `/mj/task/1747132423020537/fetch/` (the fetch path, trailing slash variant) got 200 with the task")],
     ),
     (
         Fault::SharedResult,
@@ -654,6 +666,7 @@ impl Fault {
             Fault::IdPrefixRead => "id-prefix-read",
             Fault::ExistenceOracle => "existence-oracle",
             Fault::SharedResult => "shared-result",
+            Fault::TrailingSlashServed => "trailing-slash-served",
         }
     }
 
@@ -762,6 +775,9 @@ impl Fault {
                 "an id is read by its leading digits (`parseInt`): `<id>x` is task `<id>`"
             }
             Fault::SharedResult => "every SUCCESS task answered with one and the same imageUrl",
+            Fault::TrailingSlashServed => {
+                "the fetch path with a trailing slash serves the task without a credential"
+            }
             Fault::ExistenceOracle => {
                 "the id is looked up before the key is checked: an unknown id gets 404 without a credential"
             }
