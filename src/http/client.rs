@@ -40,8 +40,9 @@ impl TargetClient {
     /// could carry the key to another origin); no connection reuse, so a server that lies
     /// about `Content-Length` cannot make its leftover bytes the next request's answer;
     /// no automatic retries, so every request on the wire is one the run counted; and no
-    /// decompression (reqwest is built without gzip, brotli, deflate and zstd, and sends
-    /// no `Accept-Encoding`), so a compression bomb is read as the few bytes it is.
+    /// decompression in reqwest (built without gzip, brotli, deflate and zstd, it sends no
+    /// `Accept-Encoding`): a coded body is read under the cap as the bytes it is, then
+    /// decoded under the cap again by [`crate::http::coding`], for both readers alike.
     pub fn new(base: Url, limits: ClientLimits) -> Result<Self, RequestError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
