@@ -113,7 +113,6 @@ mod tests {
         for legal in [
             "application/json; charset=UTF-8",
             "application/json;charset=\"utf-8\"",
-            "application/problem+json",
         ] {
             assert!(
                 check(&contract.fetch, &answer(200, Some(legal), "{}")).is_empty(),
