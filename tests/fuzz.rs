@@ -479,10 +479,26 @@ fn the_same_seed_generates_the_same_cases() -> Result<(), Failed> {
     check(first != inputs("12"), || {
         "another seed drew the same cases".into()
     })?;
-    // Case 3 is the 16 KiB id whatever the seed: the schedule fixes each case's family.
+    // The fixed edits come first, the same whatever the seed; then random case 3 is the
+    // 16 KiB id whatever the seed: the schedule fixes each case's family.
+    let fixed = mjconform::families::fuzz::ids::fixed_edits(&server.task_ids[..2]);
+    check(fixed.len() == 5, || {
+        format!("{} fixed id edits", fixed.len())
+    })?;
+    let second = inputs("12");
+    for (n, (_, edit)) in fixed.iter().enumerate() {
+        let expected = Input::Id(edit.clone());
+        check(first[n] == expected && second[n] == expected, || {
+            format!(
+                "case {n} is {:?}, not the fixed edit {expected:?}",
+                first[n]
+            )
+        })?;
+    }
+    let third_random = fixed.len() + 3;
     check(
-        matches!(&first[3], Input::Id(IdInput::Repeat { count, .. }) if *count == 16 * 1024),
-        || format!("case 3 is {:?}", first[3]),
+        matches!(&first[third_random], Input::Id(IdInput::Repeat { count, .. }) if *count == 16 * 1024),
+        || format!("case {third_random} is {:?}", first[third_random]),
     )
 }
 

@@ -29,8 +29,9 @@ const NOT_FOUND: &str = r#"{"error":{"message":"task not found","type":"not_foun
 const UNAUTHORIZED: &str = r#"{"error":{"message":"invalid key","type":"unauthorized"}}"#;
 
 /// What the harness plans for one task id: the task, the unknown id, the two credential
-/// probes, then POST, PUT, PATCH, DELETE, HEAD, OPTIONS and the framing GET.
-const PLANNED_REQUESTS_FOR_ONE_ID: usize = 1 + 3 + 7;
+/// probes, the unknown id without a credential, four path variants without one, then POST,
+/// PUT, PATCH, DELETE, HEAD, OPTIONS and the framing GET.
+const PLANNED_REQUESTS_FOR_ONE_ID: usize = 1 + 4 + 4 + 7;
 
 /// One request as the servers see it.
 #[derive(Debug, Clone)]
@@ -56,12 +57,31 @@ impl Request {
 struct Reply {
     bytes: Vec<u8>,
     delay: Option<Duration>,
+    /// How long the connection stays open after the answer (a server that ignores the
+    /// request's `Connection: close`).
+    hold_open: Option<Duration>,
 }
 
 impl From<Vec<u8>> for Reply {
     fn from(bytes: Vec<u8>) -> Self {
-        Reply { bytes, delay: None }
+        Reply {
+            bytes,
+            delay: None,
+            hold_open: None,
+        }
     }
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip in memory");
+    encoder.finish().expect("gzip in memory")
+}
+
+/// The known task, authorized, by GET: the answer the rules of the message are about.
+fn task_get(request: &Request) -> bool {
+    request.method == "GET" && request.known_task() && request.authorized
 }
 
 type Behaviour = Arc<dyn Fn(&Request) -> Reply + Send + Sync>;
@@ -174,6 +194,109 @@ fn cases() -> Vec<Case> {
             name: "an_unusual_but_conforming_server_passes",
             behaviour: Arc::new(conforming),
             must_fail: &[],
+            may_fail: &[],
+            must_warn: &[],
+            extra_args: &[],
+        },
+        Case {
+            // RFC 9110 §12.5.3: with no Accept-Encoding, any coding is acceptable; a charset
+            // of UTF-8 and keys the doc does not name are legal too.
+            name: "gzip_unasked_charset_utf8_and_extra_keys_pass",
+            behaviour: breaking(|request| {
+                task_get(request).then(|| {
+                    let body = TASK.replace(r#""properties":{}"#, r#""properties":{},"videoUrl":"","botType":"""#);
+                    let coded = gzip(body.as_bytes());
+                    let mut bytes = format!(
+                        "HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json; charset=UTF-8\r\ncontent-encoding: gzip\r\ncontent-length: {}\r\n\r\n",
+                        coded.len()
+                    )
+                    .into_bytes();
+                    bytes.extend_from_slice(&coded);
+                    bytes.into()
+                })
+            }),
+            must_fail: &[],
+            may_fail: &[],
+            must_warn: &[],
+            extra_args: &[],
+        },
+        Case {
+            name: "a_body_that_does_not_decode_as_labelled_fails",
+            behaviour: breaking(|request| {
+                task_get(request).then(|| {
+                    answer(
+                        "200 OK",
+                        &[
+                            ("content-type", "application/json"),
+                            ("content-encoding", "gzip"),
+                        ],
+                        TASK,
+                    )
+                    .into()
+                })
+            }),
+            must_fail: &["response_schema_conformance::task_1747132423020537"],
+            // The fuzzer's valid-key credential probes read the same answer.
+            may_fail: &["fuzz::credentials::response_schema_conformance"],
+            must_warn: &[],
+            extra_args: &[],
+        },
+        Case {
+            name: "two_content_lengths_fail_single_header_fields",
+            behaviour: breaking(|request| {
+                task_get(request).then(|| {
+                    let length = TASK.len().to_string();
+                    raw(
+                        &format!("HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: application/json\r\ncontent-length: {length}\r\ncontent-length: {length}"),
+                        TASK,
+                    )
+                    .into()
+                })
+            }),
+            must_fail: &[
+                "single_header_fields::task_1747132423020537",
+                "single_header_fields::framing",
+            ],
+            may_fail: &[],
+            must_warn: &[],
+            extra_args: &[],
+        },
+        Case {
+            name: "a_connection_left_open_after_close_fails_connection_close",
+            behaviour: breaking(|request| {
+                task_get(request).then(|| {
+                    let mut reply = Reply::from(answer(
+                        "200 OK",
+                        &[("content-type", "application/json")],
+                        TASK,
+                    ));
+                    // The wire reader waits 1 s for the close.
+                    reply.hold_open = Some(Duration::from_secs(3));
+                    reply
+                })
+            }),
+            must_fail: &["connection_close::framing"],
+            may_fail: &[],
+            must_warn: &[],
+            extra_args: &["--fuzz-cases", "0"],
+        },
+        Case {
+            name: "an_id_looked_up_before_the_key_fails_no_existence_oracle",
+            behaviour: breaking(|request| {
+                (request.method == "GET"
+                    && request.fetch_path()
+                    && !request.known_task()
+                    && !request.authorized)
+                    .then(|| {
+                        answer(
+                            "404 Not Found",
+                            &[("content-type", "application/json")],
+                            NOT_FOUND,
+                        )
+                        .into()
+                    })
+            }),
+            must_fail: &["no_existence_oracle::missing_credential_unknown_id"],
             may_fail: &[],
             must_warn: &[],
             extra_args: &[],
@@ -463,6 +586,9 @@ fn serve_counting(
                     tokio::time::sleep(delay).await;
                 }
                 let _ = stream.write_all(&reply.bytes).await;
+                if let Some(hold) = reply.hold_open {
+                    tokio::time::sleep(hold).await;
+                }
                 let _ = stream.shutdown().await;
             });
         }

@@ -151,6 +151,7 @@ fn exchange_record(path_id: &str, status: u16, body: &str) -> ExchangeRecord {
         elapsed: Duration::from_millis(12),
         time_limit: None,
         wire: None,
+        content_coding: None,
     };
     ExchangeRecord::of(&exchange, &ClientLimits::default(), redactor())
 }

@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use super::task_view::TaskView;
 use super::{excerpt, Finding};
-use crate::contract::rules::CUSTOM_ID;
+use crate::contract::rules::{CUSTOM_ID, JOB_HASH};
 use crate::http::exchange::Exchange;
 
 pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
@@ -58,6 +58,45 @@ pub(super) fn check(exchange: &Exchange) -> Vec<Finding> {
             first_seen.insert(id, index);
         }
     }
+    findings.extend(one_job_hash(&task, buttons));
+    findings
+}
+
+/// The buttons of one task act on that task's job: every job hash their `customId`s carry is
+/// one, and the task's own (`properties.messageHash`) where it states one. A button carrying
+/// another job's hash upscales or varies someone else's image.
+fn one_job_hash(task: &TaskView, buttons: &[Value]) -> Vec<Finding> {
+    let body = task.clone().into_value();
+    let own = body
+        .pointer(JOB_HASH.task_pointer)
+        .and_then(Value::as_str)
+        .filter(|hash| !hash.is_empty());
+    let mut expected: Option<(String, String)> =
+        own.map(|hash| (hash.to_owned(), format!("the task's own {}", JOB_HASH.task_pointer)));
+    let mut findings = Vec::new();
+    for (index, button) in buttons.iter().enumerate() {
+        let Some(Value::String(id)) = button.get("customId") else {
+            continue;
+        };
+        let Some(hash) = JOB_HASH.of(id, CUSTOM_ID.separator) else {
+            continue;
+        };
+        match &expected {
+            None => expected = Some((hash.to_owned(), format!("button {index}'s"))),
+            Some((first, whose)) if first != hash => findings.push(
+                Finding::at(
+                    format!("/buttons/{index}/customId"),
+                    format!(
+                        "customId `{}` carries job hash `{hash}`, not `{first}` ({whose}); the buttons of one task act on its one job",
+                        excerpt(id, 80)
+                    ),
+                )
+                .rule("one-job-hash")
+                .expected_actual(first.clone(), hash.to_owned()),
+            ),
+            Some(_) => {}
+        }
+    }
     findings
 }
 
@@ -97,6 +136,26 @@ mod tests {
                 "/buttons/2/customId: customId `6dc7beb8-8310` is not a Midjourney component id (`MJ::<part>::...` with non-empty parts and no whitespace)",
             ]
         );
+    }
+
+    #[test]
+    fn the_buttons_of_a_task_carry_its_one_job_hash() {
+        let body = r#"{"properties":{"messageHash":"aaaaaaaa-1111"},"buttons":[
+            {"customId":"MJ::JOB::upsample::1::aaaaaaaa-1111"},
+            {"customId":"MJ::JOB::upsample::2::bbbbbbbb-2222"},
+            {"customId":"MJ::Picreader::Retry"}]}"#;
+        assert_eq!(
+            findings(body),
+            ["/buttons/1/customId: customId `MJ::JOB::upsample::2::bbbbbbbb-2222` carries job hash `bbbbbbbb-2222`, not `aaaaaaaa-1111` (the task's own /properties/messageHash); the buttons of one task act on its one job"]
+        );
+        let foreign_own = r#"{"properties":{"messageHash":"cccccccc"},"buttons":[
+            {"customId":"MJ::JOB::upsample::1::aaaaaaaa"}]}"#;
+        assert_eq!(findings(foreign_own).len(), 1);
+        let no_own = r#"{"buttons":[
+            {"customId":"MJ::JOB::upsample::1::aaaaaaaa"},
+            {"customId":"MJ::JOB::reroll::0::aaaaaaaa::SOLO"},
+            {"customId":"MJ::JOB::upsample::2::bbbbbbbb"}]}"#;
+        assert!(findings(no_own)[0].contains("(button 0's)"), "{:?}", findings(no_own));
     }
 
     #[test]

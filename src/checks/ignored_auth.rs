@@ -28,6 +28,9 @@ pub(super) fn check(
         _ if documented.is_empty() => vec![401, 403],
         _ => documented,
     };
+    if let Probe::PathVariant(variant) = probe {
+        return path_variant(operation, variant, exchange);
+    }
     let what = match probe {
         Probe::MissingCredential => "a request without a credential",
         Probe::WrongKey => "a request with a wrong key",
@@ -82,6 +85,26 @@ pub(super) fn check(
         );
     }
     findings
+}
+
+/// A path a router may take for the fetch path, without a credential: whatever the status (a
+/// router's 404, a 301 to the canonical path, a 401), it never carries the task.
+fn path_variant(operation: &FetchOperation, variant: &str, exchange: &Exchange) -> Vec<Finding> {
+    let Some(pointer) = task_in_body(operation, exchange) else {
+        return Vec::new();
+    };
+    vec![Finding::at(
+        pointer.clone(),
+        format!(
+            "a request without a credential to `{}` (the fetch path, {} variant) got {} with the task{}: a router took it for the fetch path and skipped the credential",
+            exchange.request.raw_path,
+            variant.replace('_', " "),
+            exchange.status,
+            at(&pointer)
+        ),
+    )
+    .rule("path-variant")
+    .expected_actual("no task data", exchange.status.to_string())]
 }
 
 /// Where in the body the task was found, for a finding ("" at the root).

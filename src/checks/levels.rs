@@ -137,6 +137,30 @@ pub const DEFAULT_LEVELS: &[LevelRow] = &[
         why: "a duplicate or malformed customId makes the action unsendable",
     },
     LevelRow {
+        check: "single_header_fields",
+        level: Level::Deny,
+        source: "RFC 9110 §5.3: \"A sender MUST NOT generate multiple field lines with the same name in a message\" unless it is a list",
+        why: "Node's `http` rejects two `Content-Length` lines even when they agree; `fetch` joins two `Content-Type`s with a comma",
+    },
+    LevelRow {
+        check: "connection_close",
+        level: Level::Deny,
+        source: "RFC 9112 §9.6: \"A server that receives a 'close' connection option MUST initiate closure of the connection\"",
+        why: "a MUST on every server; a client that waits for the close hangs",
+    },
+    LevelRow {
+        check: "no_existence_oracle",
+        level: Level::Deny,
+        source: "the spec's security requirement: without a credential there is no answer about a task",
+        why: "a 404 for one id and a 401 for another tells anyone which task ids exist",
+    },
+    LevelRow {
+        check: "distinct_results",
+        level: Level::Deny,
+        source: "the doc: `imageUrl` and the buttons' `customId` are this task's result",
+        why: "two tasks sharing one result show, upscale or vary someone else's image",
+    },
+    LevelRow {
         check: "unsupported_method",
         level: Level::Warn,
         source: "RFC 9110 §9.1: an unimplemented method \"SHOULD\" get 501; the doc documents GET only",

@@ -12,8 +12,10 @@
 
 mod button_custom_ids;
 mod content_type_conformance;
+mod distinct_results;
 mod ignored_auth;
 pub mod levels;
+mod no_existence_oracle;
 mod not_a_server_error;
 mod positive_data_acceptance;
 mod progress_format;
@@ -29,10 +31,12 @@ mod unknown_id_not_found;
 
 // HTTP's own rules (`docs/http-rules.md`).
 mod allow_on_405;
+mod connection_close;
 mod head_has_no_body;
 mod head_supported;
 mod honest_framing;
 mod max_response_time;
+mod single_header_fields;
 mod unsupported_method;
 mod www_authenticate_on_401;
 
@@ -51,6 +55,14 @@ pub enum Probe {
     MissingCredential,
     /// A credential of the right shape holding a wrong key.
     WrongKey,
+    /// No credential, asking for the id that cannot exist: compared with
+    /// [`Probe::MissingCredential`] by `no_existence_oracle`, and judged by nothing else.
+    UnknownWithoutCredential,
+    /// No credential, asking for the task the credential probes ask for by a path a router
+    /// may take for the fetch path (`trailing_slash`, `doubled_slash`, `encoded_id`,
+    /// `uppercase_segment`): judged by `ignored_auth` for task data alone (a router's 404 or
+    /// 301 is fine).
+    PathVariant(&'static str),
     /// A method the spec does not document on the fetch path, with the valid credential and
     /// no body.
     UnsupportedMethod(Method),
@@ -78,6 +90,8 @@ impl Probe {
             Probe::UnknownTask => "unknown_id".to_owned(),
             Probe::MissingCredential => "missing_credential".to_owned(),
             Probe::WrongKey => "wrong_key".to_owned(),
+            Probe::UnknownWithoutCredential => "missing_credential_unknown_id".to_owned(),
+            Probe::PathVariant(variant) => format!("path_{variant}"),
         }
     }
 
@@ -214,10 +228,14 @@ pub enum Check {
     HeadHasNoBody,
     HonestFraming,
     MaxResponseTime,
+    SingleHeaderFields,
+    ConnectionClose,
+    NoExistenceOracle,
+    DistinctResults,
 }
 
 impl Check {
-    pub const ALL: [Check; 20] = [
+    pub const ALL: [Check; 24] = [
         Check::NotAServerError,
         Check::StatusCodeConformance,
         Check::ContentTypeConformance,
@@ -238,6 +256,10 @@ impl Check {
         Check::HeadHasNoBody,
         Check::HonestFraming,
         Check::MaxResponseTime,
+        Check::SingleHeaderFields,
+        Check::ConnectionClose,
+        Check::NoExistenceOracle,
+        Check::DistinctResults,
     ];
 
     /// The name used in trial names (`<check>::<case>`) and reports.
@@ -263,6 +285,10 @@ impl Check {
             Check::HeadHasNoBody => "head_has_no_body",
             Check::HonestFraming => "honest_framing",
             Check::MaxResponseTime => "max_response_time",
+            Check::SingleHeaderFields => "single_header_fields",
+            Check::ConnectionClose => "connection_close",
+            Check::NoExistenceOracle => "no_existence_oracle",
+            Check::DistinctResults => "distinct_results",
         }
     }
 
@@ -294,11 +320,11 @@ impl Check {
             }
             Check::TimeOrder => "submitTime <= startTime <= finishTime, where set",
             Check::StatusConsistency => {
-                "a task has a status, and the fields agree with it (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; nothing unfinished a finishTime or 100%; NOT_START no startTime or image)"
+                "a task has a status, and the fields agree with it (SUCCESS has imageUrl, finishTime, 100%; FAILURE a failReason; nothing unfinished a finishTime, 100% or buttons; NOT_START no startTime or image); a set imageUrl is an absolute http/https URL"
             }
             Check::ProgressFormat => "progress is `N%` with N a whole number from 0 to 100",
             Check::ButtonCustomIds => {
-                "button customIds are unique within the task and look like `MJ::...` component ids"
+                "button customIds are unique within the task, look like `MJ::...` component ids, and carry the task's one job hash"
             }
             Check::UnsupportedMethod => {
                 "a method the spec does not document for the path is refused (405, 501 or 404), never served"
@@ -313,11 +339,31 @@ impl Check {
                 "Content-Length and Transfer-Encoding say truthfully where the answer ends (RFC 9112 §6, RFC 9110 §8.6)"
             }
             Check::MaxResponseTime => "with --max-response-time D, every answer arrives within D",
+            Check::SingleHeaderFields => {
+                "a header field defined as one value (Content-Type, Content-Length, Location, …) is sent once (RFC 9110 §5.3)"
+            }
+            Check::ConnectionClose => {
+                "a request that says `Connection: close` gets a server that closes the connection (RFC 9112 §9.6)"
+            }
+            Check::NoExistenceOracle => {
+                "without a credential, an existing and an unknown id get the same status: the answers do not tell which ids exist"
+            }
+            Check::DistinctResults => {
+                "distinct tasks do not share one result: no two ids have the same imageUrl or buttons carrying the same job hash"
+            }
         }
     }
 
     /// Whether the check means anything for an exchange made to `probe`.
     pub fn applies_to(self, probe: &Probe) -> bool {
+        // That probe exists only to be compared; judged alone it would repeat the
+        // missing-credential probe's findings.
+        if *probe == Probe::UnknownWithoutCredential {
+            return self == Check::NoExistenceOracle;
+        }
+        if let Probe::PathVariant(_) = probe {
+            return self == Check::IgnoredAuth;
+        }
         match self {
             // The spec documents GET: other methods' answers, and the framing probe (read off
             // the wire), are judged by HTTP's rules alone.
@@ -339,7 +385,11 @@ impl Check {
             Check::AllowOn405
             | Check::WwwAuthenticateOn401
             | Check::HonestFraming
-            | Check::MaxResponseTime => true,
+            | Check::MaxResponseTime
+            | Check::SingleHeaderFields => true,
+            Check::ConnectionClose => *probe == Probe::Framing,
+            Check::NoExistenceOracle => false,
+            Check::DistinctResults => *probe == Probe::KnownTask,
         }
     }
 
@@ -354,6 +404,7 @@ impl Check {
                 | Check::StatusConsistency
                 | Check::ProgressFormat
                 | Check::ButtonCustomIds
+                | Check::DistinctResults
         )
     }
 
@@ -402,8 +453,45 @@ impl Check {
             Check::HeadHasNoBody => head_has_no_body::check(exchange),
             Check::HonestFraming => honest_framing::check(probe, exchange),
             Check::MaxResponseTime => max_response_time::check(exchange),
+            Check::SingleHeaderFields => single_header_fields::check(exchange),
+            Check::ConnectionClose => connection_close::check(exchange),
+            // Judged across two answers: [`Check::run_compared`].
+            Check::NoExistenceOracle | Check::DistinctResults => Vec::new(),
         };
         Verdict::from_findings(findings)
+    }
+}
+
+impl Check {
+    /// Judges `exchange` against `compared_with`, for the checks that read two answers of a
+    /// run (`no_existence_oracle`: the unknown id without a credential, against an existing
+    /// task without one). Other checks judge `exchange` alone.
+    pub fn run_compared(
+        self,
+        operation: &FetchOperation,
+        probe: &Probe,
+        (case, exchange): (&str, &Exchange),
+        others: &[(&str, &Exchange)],
+    ) -> Verdict {
+        match (self, others) {
+            (Check::NoExistenceOracle, [(_, known), ..]) => {
+                Verdict::from_findings(no_existence_oracle::check(operation, known, exchange))
+            }
+            (Check::DistinctResults, _) => {
+                Verdict::from_findings(distinct_results::check((case, exchange), others))
+            }
+            _ => self.run(operation, probe, exchange),
+        }
+    }
+
+    /// The probe whose answers this check compares with the trial's own, when it reads
+    /// several answers of the run.
+    pub fn compares_with(self) -> Option<Probe> {
+        match self {
+            Check::NoExistenceOracle => Some(Probe::MissingCredential),
+            Check::DistinctResults => Some(Probe::KnownTask),
+            _ => None,
+        }
     }
 }
 

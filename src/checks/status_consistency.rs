@@ -19,7 +19,7 @@ use serde_json::Value;
 use super::task_identity::{documented_statuses, documents_status_value, envelope_hint};
 use super::task_view::{Slot, TaskView};
 use super::{excerpt, Finding};
-use crate::contract::rules::{status_rule, PROGRESS};
+use crate::contract::rules::{is_fetchable_url, status_rule, FETCHABLE_SCHEMES, PROGRESS, URL_FIELDS};
 use crate::contract::spec::FetchOperation;
 use crate::http::exchange::Exchange;
 
@@ -48,10 +48,30 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
         },
         Some((_, Slot::Mistyped)) => return Vec::new(),
     };
-    let Some(rule) = status_rule(status) else {
-        return Vec::new();
-    };
     let mut findings = Vec::new();
+    // Whatever the status: a URL a client fetches is one it can fetch.
+    for field in URL_FIELDS {
+        if let Slot::Set(text) = task.string(field) {
+            if !is_fetchable_url(text) {
+                let expected = format!("an absolute {} URL", FETCHABLE_SCHEMES.join("/"));
+                findings.push(
+                    Finding::at(
+                        format!("/{field}"),
+                        format!(
+                            "{} task has {field} `{}`, not {expected} a client can fetch",
+                            a(status),
+                            excerpt(text, 80)
+                        ),
+                    )
+                    .rule("absolute-url")
+                    .expected_actual(expected, excerpt(text, 80)),
+                );
+            }
+        }
+    }
+    let Some(rule) = status_rule(status) else {
+        return findings;
+    };
     for field in rule.requires {
         match task.field(field) {
             Slot::Missing => findings.push(
@@ -194,6 +214,10 @@ mod tests {
             r#"{"status":"SUBMITTED"}"#,
             r#"{"status":"IN_PROGRESS","progress":"45%","startTime":1747132424482}"#,
             r#"{"status":"IN_PROGRESS","progress":"45%","imageUrl":"https://x/preview.png"}"#,
+            // No buttons, as each family says it: [] (C#), null (new-api), absent.
+            r#"{"status":"IN_PROGRESS","buttons":[]}"#,
+            r#"{"status":"SUBMITTED","buttons":null}"#,
+            r#"{"status":"NOT_START","buttons":[]}"#,
         ] {
             assert!(findings(body).is_empty(), "{body}: {:?}", findings(body));
         }
@@ -211,7 +235,7 @@ mod tests {
             ]
         );
         let no_progress =
-            findings(r#"{"status":"SUCCESS","imageUrl":"u","finishTime":1747132463701}"#);
+            findings(r#"{"status":"SUCCESS","imageUrl":"https://u/x.png","finishTime":1747132463701}"#);
         assert_eq!(no_progress, ["/progress: a SUCCESS task has no progress"]);
     }
 
@@ -248,8 +272,8 @@ mod tests {
     fn schema_findings_are_not_repeated() {
         // Mistyped fields count as present; malformed progress is progress_format's finding.
         for body in [
-            r#"{"status":"SUCCESS","progress":100,"imageUrl":"u","finishTime":"1747132463701"}"#,
-            r#"{"status":"SUCCESS","progress":"100","imageUrl":"u","finishTime":1.7e12}"#,
+            r#"{"status":"SUCCESS","progress":100,"imageUrl":"https://u/x.png","finishTime":"1747132463701"}"#,
+            r#"{"status":"SUCCESS","progress":"100","imageUrl":"https://u/x.png","finishTime":1.7e12}"#,
             r#"{"status":"NOT_START","startTime":"1747132424482"}"#,
             r#"{"status":"success"}"#,
             r#"{"status":"MODAL"}"#,
@@ -340,6 +364,34 @@ mod tests {
         ] {
             assert!(findings(body).is_empty(), "{body}: {:?}", findings(body));
         }
+    }
+
+    #[test]
+    fn unfinished_tasks_offer_no_buttons() {
+        let buttons = r#"[{"customId":"MJ::JOB::upsample::1::6dc7beb8"}]"#;
+        for status in ["NOT_START", "SUBMITTED", "IN_PROGRESS"] {
+            let body = format!(r#"{{"status":"{status}","buttons":{buttons}}}"#);
+            let found = findings(&body);
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(
+                found[0].starts_with("/buttons: a") && found[0].contains("task has buttons [{"),
+                "{found:?}"
+            );
+        }
+        let success = SUCCESS.replace(r#""failReason":"""#, &format!(r#""buttons":{buttons}"#));
+        assert!(findings(&success).is_empty());
+    }
+
+    #[test]
+    fn a_set_image_url_is_an_absolute_http_url() {
+        let placeholder = SUCCESS.replace("https://x/y.png", "pending");
+        assert_eq!(
+            findings(&placeholder),
+            ["/imageUrl: a SUCCESS task has imageUrl `pending`, not an absolute http/https URL a client can fetch"]
+        );
+        let relative = r#"{"status":"IN_PROGRESS","imageUrl":"/preview.png"}"#;
+        assert_eq!(findings(relative).len(), 1);
+        assert!(findings(r#"{"status":"IN_PROGRESS","imageUrl":""}"#).is_empty());
     }
 
     #[test]

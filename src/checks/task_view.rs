@@ -110,6 +110,18 @@ impl TaskView {
         }
     }
 
+    /// A list field; `[]` and `null` are unset (no buttons is `[]` in the C# proxy, `null` in
+    /// new-api).
+    pub fn list(&self, name: &str) -> Slot<()> {
+        match self.body.get(name) {
+            None => Slot::Missing,
+            Some(Value::Null) => Slot::Unset,
+            Some(Value::Array(items)) if items.is_empty() => Slot::Unset,
+            Some(Value::Array(_)) => Slot::Set(()),
+            Some(_) => Slot::Mistyped,
+        }
+    }
+
     /// The status, if it is a non-empty string (documented or not).
     pub fn status(&self) -> Option<&str> {
         self.string("status").set()
@@ -117,6 +129,9 @@ impl TaskView {
 
     /// Whether a field a rule names is set; strings and times each read by their own type.
     pub fn field(&self, name: &str) -> Slot<()> {
+        if name == "buttons" {
+            return self.list(name);
+        }
         if crate::contract::rules::TIME_FIELDS.contains(&name) {
             self.time(name).map(|_| ())
         } else {

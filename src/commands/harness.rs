@@ -337,6 +337,7 @@ impl Run {
                     };
                     record.exchange = failure.exchange;
                     record.diff = failure.diff.map(|diff| redactor.redact(&diff));
+                    record.compared = failure.compared;
                     record.findings = new
                         .iter()
                         .map(|finding| FindingRecord::of(finding, &redactor))

@@ -240,13 +240,31 @@ fn identify(context: &Arc<RunContext>) -> ExitCode {
         })
         .collect();
     say(format!(
-        "mjconform identify: target {}; sending {} requests once ({} task id(s), an unknown id, 2 credential probes, {} probes of HTTP's own rules), key as `{}`",
+        "mjconform identify: target {}; sending {} requests once ({} task id(s), an unknown id, {} credential probes, {} probes of HTTP's own rules), key as `{}`",
         context.target.base_url,
         cases.len(),
         context.task_ids.len(),
         cases
             .iter()
-            .filter(|case| !case.probe.is_documented_get())
+            .filter(|case| {
+                matches!(
+                    case.probe,
+                    Probe::MissingCredential
+                        | Probe::WrongKey
+                        | Probe::UnknownWithoutCredential
+                        | Probe::PathVariant(_)
+                )
+            })
+            .count(),
+        cases
+            .iter()
+            .filter(|case| {
+                !case.probe.is_documented_get()
+                    && !matches!(
+                        case.probe,
+                        Probe::UnknownWithoutCredential | Probe::PathVariant(_)
+                    )
+            })
             .count(),
         credential_shown(context, &context.placement),
     ));
@@ -361,7 +379,14 @@ fn find_placement<'a>(
     let resend: Vec<&'a Arc<Case>> = context
         .cases
         .iter()
-        .filter(|case| case.probe != Probe::MissingCredential)
+        .filter(|case| {
+            !matches!(
+                case.probe,
+                Probe::MissingCredential
+                    | Probe::UnknownWithoutCredential
+                    | Probe::PathVariant(_)
+            )
+        })
         .collect();
     let mut others: Vec<KeyPlacement> = Vec::new();
     for candidate in candidates() {

@@ -213,6 +213,51 @@ impl ComponentIdFormat {
     }
 }
 
+/// Fields that hold a URL a client fetches, when set: an absolute URL with one of
+/// [`FETCHABLE_SCHEMES`] and a host. A placeholder (`"pending"`, `"/img/1.png"`, `"null"`)
+/// makes a client show a broken image or fetch from its own origin.
+pub const URL_FIELDS: &[&str] = &["imageUrl"];
+
+/// The schemes a client fetches an image with.
+pub const FETCHABLE_SCHEMES: &[&str] = &["http", "https"];
+
+/// Whether `text` is an absolute URL a client can fetch.
+pub fn is_fetchable_url(text: &str) -> bool {
+    url::Url::parse(text).is_ok_and(|url| {
+        FETCHABLE_SCHEMES.contains(&url.scheme()) && url.host_str().is_some_and(|h| !h.is_empty())
+    })
+}
+
+/// Where a Midjourney job hash sits in a button's `customId`: one of its `::` parts, a run of
+/// at least [`JobHash::min_len`] hex digits and dashes (Midjourney's are UUIDs,
+/// `MJ::JOB::upsample::1::0d1f6a4e-8c2b-…`). Every button of one task acts on that task's
+/// job, so its buttons carry one hash; where the task names its own hash at
+/// [`JobHash::task_pointer`] (`properties.messageHash`, as the proxies keep it), that one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobHash {
+    pub min_len: usize,
+    /// JSON pointer to the hash a task states for itself, when it states one.
+    pub task_pointer: &'static str,
+}
+
+/// The job hash rule the checks apply.
+pub const JOB_HASH: JobHash = JobHash {
+    min_len: 8,
+    task_pointer: "/properties/messageHash",
+};
+
+impl JobHash {
+    /// The job hash a `customId` carries, if one of its parts is one (`MJ::Picreader::Retry`
+    /// carries none).
+    pub fn of<'a>(&self, custom_id: &'a str, separator: &str) -> Option<&'a str> {
+        custom_id.split(separator).find(|part| {
+            part.len() >= self.min_len
+                && part.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+                && part.bytes().filter(u8::is_ascii_hexdigit).count() >= self.min_len
+        })
+    }
+}
+
 /// What a status implies about the other fields of the same body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StatusRule {
@@ -261,7 +306,9 @@ impl ProgressRule {
 
 /// The status rules. Demanded is what a status means without doubt, and ruled out is what
 /// only a later stage can set: a task that has not started has no start or finish time, no
-/// image and not 100%; a queued or running task has no finish time and not 100%.
+/// image and not 100%; a queued or running task has no finish time, not 100%, and no buttons
+/// (a button acts on a result that does not exist yet: pressing U1 on a running grid
+/// upscales nothing, or someone else's image).
 ///
 /// Left open, because real servers differ and the doc is silent:
 /// - progress on FAILURE (the Java and C# proxies send `""`, new-api forces `"100%"`);
@@ -269,27 +316,29 @@ impl ProgressRule {
 /// - a SUBMITTED `startTime` (the Java proxy stamps it when the job is submitted to Discord);
 /// - `"0%"`, `""`, `null` or no progress before a task starts;
 /// - an empty or `null` `failReason` on a task that did not fail (new-api `""`, proxies `null`);
-/// - every unset value (`0`, `""`, `null`, absent) of a ruled-out field.
+/// - every unset value (`0`, `""`, `null`, absent) of a ruled-out field: for `buttons`, `[]`
+///   (the C# proxy's default), `null` (new-api without stored buttons) and absence (the Node
+///   port and the Java proxy) are all "no buttons".
 pub const STATUS_RULES: &[StatusRule] = &[
     StatusRule {
         status: "NOT_START",
         terminal: false,
         requires: &[],
-        forbids: &["startTime", "finishTime", "imageUrl"],
+        forbids: &["startTime", "finishTime", "imageUrl", "buttons"],
         progress: ProgressRule::Below(100),
     },
     StatusRule {
         status: "SUBMITTED",
         terminal: false,
         requires: &[],
-        forbids: &["finishTime"],
+        forbids: &["finishTime", "buttons"],
         progress: ProgressRule::Below(100),
     },
     StatusRule {
         status: "IN_PROGRESS",
         terminal: false,
         requires: &[],
-        forbids: &["finishTime"],
+        forbids: &["finishTime", "buttons"],
         progress: ProgressRule::Below(100),
     },
     StatusRule {
@@ -404,6 +453,33 @@ mod tests {
             "6dc7beb8-8310",
         ] {
             assert!(!CUSTOM_ID.matches(id), "{id}");
+        }
+    }
+
+    #[test]
+    fn job_hashes_are_read_from_custom_ids() {
+        let hash = "0d1f6a4e-8c2b-4d5e-9a1f-3b7c2e6d8f10";
+        for id in [
+            format!("MJ::JOB::upsample::1::{hash}"),
+            format!("MJ::JOB::reroll::0::{hash}::SOLO"),
+            format!("MJ::Outpaint::50::1::{hash}::SOLO"),
+            format!("MJ::CustomZoom::{hash}"),
+        ] {
+            assert_eq!(JOB_HASH.of(&id, "::"), Some(hash), "{id}");
+        }
+        assert_eq!(JOB_HASH.of("MJ::JOB::upsample::1::6dc7beb8", "::"), Some("6dc7beb8"));
+        for id in ["MJ::Picreader::Retry", "MJ::Job::PicReader::1", "MJ::JOB::upsample::1::6dc7"] {
+            assert_eq!(JOB_HASH.of(id, "::"), None, "{id}");
+        }
+    }
+
+    #[test]
+    fn fetchable_urls_are_absolute_http() {
+        for url in ["https://cdn.discordapp.com/a/b.png", "http://127.0.0.1:8080/mj/image/1"] {
+            assert!(is_fetchable_url(url), "{url}");
+        }
+        for url in ["pending", "/img/1.png", "null", "data:image/png;base64,AA", "ftp://x/y", "https://", "file:///x.png"] {
+            assert!(!is_fetchable_url(url), "{url}");
         }
     }
 

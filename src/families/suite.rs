@@ -89,6 +89,7 @@ fn run_check(
         }
     };
     let refused_by_run = cannot_judge(context, case, exchange.status);
+    let mut compared: Vec<String> = Vec::new();
     let verdict = match &refused_by_run {
         Some(_) if needs_authenticated_answer(check, &case.probe) => None,
         _ if check.reads_task_body() && !(200..300).contains(&exchange.status) => {
@@ -97,7 +98,39 @@ fn run_check(
                 exchange.status
             ));
         }
-        _ => Some(check.run(&context.contract.fetch, &case.probe, exchange)),
+        _ => Some(match check.compares_with() {
+        // A judgement across answers of the run: the others are the planned cases of that
+        // probe (this case aside). The trial records which it compared; its findings name them.
+        Some(probe) => {
+            let others: Vec<(String, &crate::http::exchange::Exchange)> = context
+                .cases
+                .iter()
+                .filter(|other| other.probe == probe && other.name != case.name)
+                .filter_map(|other| match context.answer(other) {
+                    Ok(answer) => Some((other.name.clone(), answer)),
+                    Err(_) => None,
+                })
+                .collect();
+            if others.is_empty() {
+                return Conclusion::Ignored(format!(
+                    "nothing to compare with: no other `{}` answer",
+                    probe.case_name()
+                ));
+            }
+            compared = others.iter().map(|(name, _)| name.clone()).collect();
+            let others: Vec<(&str, &crate::http::exchange::Exchange)> = others
+                .iter()
+                .map(|(name, answer)| (name.as_str(), *answer))
+                .collect();
+            check.run_compared(
+                &context.contract.fetch,
+                &case.probe,
+                (case.name.as_str(), exchange),
+                &others,
+            )
+        }
+        None => check.run(&context.contract.fetch, &case.probe, exchange),
+    }),
     };
     // A new finding on the answer to a refused key would blame the server for the run's key:
     // it could not run instead (a pass is still a pass, a known deviation still known).
@@ -123,6 +156,7 @@ fn run_check(
         None | Some(Verdict::Pass) => Conclusion::Passed,
         Some(Verdict::Fail(findings)) => Conclusion::Failed(Failure {
             findings,
+            compared,
             exchange: Some(ExchangeRecord::of(exchange, limits, &context.redactor)),
             diff: None,
             render: render_failure(context, case, check),

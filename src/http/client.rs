@@ -40,8 +40,9 @@ impl TargetClient {
     /// could carry the key to another origin); no connection reuse, so a server that lies
     /// about `Content-Length` cannot make its leftover bytes the next request's answer;
     /// no automatic retries, so every request on the wire is one the run counted; and no
-    /// decompression (reqwest is built without gzip, brotli, deflate and zstd, and sends
-    /// no `Accept-Encoding`), so a compression bomb is read as the few bytes it is.
+    /// decompression in reqwest (built without gzip, brotli, deflate and zstd, it sends no
+    /// `Accept-Encoding`): a coded body is read under the cap as the bytes it is, then
+    /// decoded under the cap again by [`crate::http::coding`], for both readers alike.
     pub fn new(base: Url, limits: ClientLimits) -> Result<Self, RequestError> {
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
@@ -124,7 +125,7 @@ impl TargetClient {
             Err(_) => return Err(self.timeout()),
         };
         let status = response.status().as_u16();
-        let response_headers = response
+        let response_headers: Vec<(String, String)> = response
             .headers()
             .iter()
             .map(|(name, value)| {
@@ -178,6 +179,8 @@ impl TargetClient {
         if truncated {
             body.truncate(kept_if_truncated);
         }
+        let (mut body, truncated, content_coding) =
+            crate::http::coding::decode(&response_headers, body, truncated, cap);
         // The answer is kept for the whole run: give back what was reserved and not used.
         if body.capacity() - body.len() > UNANNOUNCED_BODY_RESERVE {
             body.shrink_to_fit();
@@ -192,6 +195,7 @@ impl TargetClient {
             elapsed: started.elapsed(),
             time_limit: self.limits.max_response_time,
             wire: None,
+            content_coding,
         })
     }
 

@@ -36,6 +36,9 @@ pub struct Exchange {
     /// What the socket showed beyond the library's view, when the answer was read off the
     /// wire ([`crate::http::request::Reader::Wire`]).
     pub wire: Option<WireFacts>,
+    /// The `Content-Encoding` the body was decoded from ([`crate::http::coding`]): `body`
+    /// is then the decoded body, unless the coding's `problem` says it would not decode.
+    pub content_coding: Option<crate::http::coding::ContentCoding>,
 }
 
 /// How an answer read off the socket was framed, against what its headers said.
@@ -56,6 +59,12 @@ pub struct WireFacts {
     pub body_received: usize,
     /// The chunked body was malformed here; reading stopped.
     pub chunk_error: Option<String>,
+    /// Whether the server closed the connection within the wait after a message that ended
+    /// by its own framing (the request said `Connection: close`); `None` when that could not
+    /// be seen (a body read up to the close, or cut at the cap).
+    pub closed_after_message: Option<bool>,
+    /// How long the reader waited for the close, in milliseconds.
+    pub close_wait_ms: u64,
 }
 
 /// Why a body is not the JSON document a check wanted.
@@ -76,6 +85,8 @@ pub enum BodyProblem {
     },
     /// Valid JSON whose object repeats a name: parsers disagree on which value counts.
     DuplicateKey(crate::http::duplicate_keys::DuplicateKey),
+    /// Labelled with a `Content-Encoding` it does not decode as (or one no client knows).
+    Undecodable { label: String, problem: String },
 }
 
 impl std::fmt::Display for BodyProblem {
@@ -96,6 +107,10 @@ impl std::fmt::Display for BodyProblem {
                 column,
                 message,
             } => write!(f, "the body is not valid JSON at line {line} column {column}: {message}"),
+            BodyProblem::Undecodable { label, problem } => write!(
+                f,
+                "the body is labelled `Content-Encoding: {label}` but {problem}; a client fails on it (RFC 9110 §8.4)"
+            ),
             BodyProblem::DuplicateKey(duplicate) => write!(
                 f,
                 "{duplicate}; JSON names should be unique (RFC 8259 §4) and clients disagree on which value counts"
@@ -124,6 +139,14 @@ impl Exchange {
     /// The body as JSON, strictly: a BOM, invalid UTF-8 or a truncated body is a problem,
     /// not something to paper over, because a strict client would fail on it too.
     pub fn json(&self) -> Result<serde_json::Value, BodyProblem> {
+        if let Some(coding) = &self.content_coding {
+            if let Some(problem) = &coding.problem {
+                return Err(BodyProblem::Undecodable {
+                    label: coding.label(),
+                    problem: problem.clone(),
+                });
+            }
+        }
         if self.body_truncated {
             return Err(BodyProblem::Truncated { cap: self.body_cap });
         }
@@ -187,6 +210,7 @@ pub(crate) mod fixtures {
             elapsed: Duration::from_millis(1),
             time_limit: None,
             wire: None,
+            content_coding: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod coding;
 pub mod duplicate_keys;
 pub mod exchange;
 pub mod politeness;

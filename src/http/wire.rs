@@ -89,10 +89,15 @@ pub async fn exchange(
         }
     };
     if message_ended && !body.truncated {
-        facts.bytes_after_message = conn.count_until_close().await;
+        let (counted, closed) = conn.count_until_close().await;
+        facts.bytes_after_message = counted;
+        facts.closed_after_message = closed;
+        facts.close_wait_ms = u64::try_from(CLOSE_GRACE.as_millis()).unwrap_or(u64::MAX);
     }
     facts.body_received = body.bytes.len();
     let (body, truncated) = body.finish();
+    let (body, truncated, content_coding) =
+        crate::http::coding::decode(&head.headers, body, truncated, cap);
     Ok(Exchange {
         request: sent,
         status,
@@ -103,6 +108,7 @@ pub async fn exchange(
         elapsed: started.elapsed(),
         time_limit: limits.max_response_time,
         wire: Some(facts),
+        content_coding,
     })
 }
 
@@ -468,20 +474,34 @@ impl Connection {
     /// Counts the bytes after the message until the close, within [`CLOSE_GRACE`] and the
     /// deadline, up to [`AFTER_MESSAGE_COUNTED`]. A failed read ends the count: what it
     /// measures is what arrived.
-    async fn count_until_close(&mut self) -> usize {
-        let until = self.deadline.min(tokio::time::Instant::now() + CLOSE_GRACE);
+    ///
+    /// Also says whether the connection closed within that wait: `Some(false)` when the wait
+    /// ran out with the connection open (and the request deadline had not cut it short),
+    /// `None` when the count stopped first.
+    async fn count_until_close(&mut self) -> (usize, Option<bool>) {
+        let grace_end = tokio::time::Instant::now() + CLOSE_GRACE;
+        let until = self.deadline.min(grace_end);
         let mut counted = self.buffer.len();
         self.buffer.clear();
+        let mut closed = None;
         while counted < AFTER_MESSAGE_COUNTED {
             match self.fill(until).await {
-                Ok(0) | Err(_) => break,
+                // A reset is a close too.
+                Ok(0) | Err(ReadFailure::Io(_)) => {
+                    closed = Some(true);
+                    break;
+                }
+                Err(ReadFailure::Deadline) => {
+                    closed = (until == grace_end).then_some(false);
+                    break;
+                }
                 Ok(read) => {
                     counted += read;
                     self.buffer.clear();
                 }
             }
         }
-        counted.min(AFTER_MESSAGE_COUNTED)
+        (counted.min(AFTER_MESSAGE_COUNTED), closed)
     }
 }
 

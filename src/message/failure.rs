@@ -200,6 +200,19 @@ pub fn describe_answer_around(
     let body = &exchange.body;
     let shown = floor_char_boundary(body, body.len().min(BODY_EXCERPT_BYTES));
     let mut note = Vec::new();
+    if let Some(coding) = &exchange.content_coding {
+        note.push(match &coding.problem {
+            None => format!(
+                "decoded from Content-Encoding: {}, {} bytes on the wire",
+                coding.label(),
+                coding.wire_bytes
+            ),
+            Some(_) => format!(
+                "as it arrived: it does not decode as Content-Encoding: {}",
+                coding.label()
+            ),
+        });
+    }
     if exchange.body_truncated {
         note.push(format!(
             "first {shown} bytes; the body is longer than the {}-byte cap and reading stopped there",

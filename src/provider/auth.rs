@@ -15,6 +15,13 @@ pub struct Credentials {
     disabled_key: Option<String>,
 }
 
+impl Credentials {
+    /// The key the provider serves, for the faults that compare it wrongly.
+    pub fn api_key(&self) -> &str {
+        &self.api_key
+    }
+}
+
 /// What a request's credential earns it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {

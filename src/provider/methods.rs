@@ -101,6 +101,14 @@ pub fn bend_framing(
             .headers_mut()
             .insert(WIRE_MARKER, HeaderValue::from_static("length-plus 10"));
     }
+    if closing
+        && response.status() == StatusCode::OK
+        && state.faults().has(Fault::IgnoresConnectionClose)
+    {
+        response
+            .headers_mut()
+            .insert(WIRE_MARKER, HeaderValue::from_static("hold-open"));
+    }
     response
 }
 

@@ -115,7 +115,10 @@ pub async fn start(config: ProviderConfig, addr: SocketAddr) -> io::Result<Runni
     let on_the_wire = config.faults.iter().any(|fault| {
         matches!(
             fault,
-            Fault::HeadWithBody | Fault::LengthLongerThanBody | Fault::LengthOn204
+            Fault::HeadWithBody
+                | Fault::LengthLongerThanBody
+                | Fault::LengthOn204
+                | Fault::IgnoresConnectionClose
         )
     });
     let state = ProviderState::new(config);

@@ -175,6 +175,38 @@ pub fn unknown_id_like(task_ids: &[String]) -> String {
     }
 }
 
+/// The variants of the fetch path `path` of `id` a router may take for it: a trailing slash,
+/// a doubled slash, the id's first character percent-encoded (RFC 3986 makes it the same
+/// id), and the first fixed segment in upper case.
+pub fn path_variants(path: &str, id: &str) -> Vec<(&'static str, String)> {
+    let mut variants = vec![("trailing_slash", format!("{path}/"))];
+    if let Some(second) = path[1..].find('/').map(|at| at + 1) {
+        variants.push((
+            "doubled_slash",
+            format!("{}/{}", &path[..second], &path[second..]),
+        ));
+    }
+    let encoded = crate::http::request::encode_path_segment(id);
+    if let (Some(first), Some(at)) = (id.chars().next(), path.find(&format!("/{encoded}/"))) {
+        if first.is_ascii_alphanumeric() {
+            let rest = &encoded[first.len_utf8()..];
+            let mut changed = path[..=at].to_owned();
+            changed.push_str(&format!("%{:02X}{rest}", first as u32));
+            changed.push_str(&path[at + 1 + encoded.len()..]);
+            variants.push(("encoded_id", changed));
+        }
+    }
+    let first_segment = path[1..].split('/').next().unwrap_or_default();
+    if first_segment.bytes().any(|b| b.is_ascii_lowercase()) {
+        let upper = first_segment.to_ascii_uppercase();
+        variants.push((
+            "uppercase_segment",
+            format!("/{upper}{}", &path[1 + first_segment.len()..]),
+        ));
+    }
+    variants
+}
+
 /// What every known task's case name starts with.
 pub const TASK_CASE_PREFIX: &str = "task_";
 
@@ -410,6 +442,31 @@ impl RunContext {
             auth_id,
             Vec::new(),
         );
+        // The same, for the id that cannot exist: a server that looks the id up before it
+        // checks the key answers the two differently (`no_existence_oracle`).
+        if !self.task_ids.is_empty() {
+            add(
+                &mut cases,
+                Probe::UnknownWithoutCredential.case_name(),
+                Probe::UnknownWithoutCredential,
+                unknown_id,
+                Vec::new(),
+            );
+        }
+        // Paths a router may take for the fetch path, without a credential: none may serve
+        // the task (a route matched before the one the key check guards, a case-insensitive
+        // or slash-merging router in front).
+        if !self.task_ids.is_empty() {
+            for (variant, path) in path_variants(&self.path_for(auth_id), auth_id) {
+                cases.push(Arc::new(Case {
+                    name: Probe::PathVariant(variant).case_name(),
+                    probe: Probe::PathVariant(variant),
+                    task_id: auth_id.to_owned(),
+                    request: RequestSpec::get(path, Vec::new()),
+                    answer: OnceLock::new(),
+                }));
+            }
+        }
         let wrong = wrong_key_like(
             self.key
                 .as_ref()
@@ -700,6 +757,21 @@ mod tests {
             assert!(err.contains(why), "{bad}: {err}");
             assert!(!err.contains('\n'));
         }
+    }
+
+    #[test]
+    fn path_variants_keep_the_task_and_change_the_route() {
+        let variants = path_variants("/mj/task/1747/fetch", "1747");
+        let paths: Vec<&str> = variants.iter().map(|(_, path)| path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/mj/task/1747/fetch/",
+                "/mj//task/1747/fetch",
+                "/mj/task/%31747/fetch",
+                "/MJ/task/1747/fetch",
+            ]
+        );
     }
 
     #[test]

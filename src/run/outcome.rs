@@ -192,6 +192,9 @@ pub struct Failure {
     pub exchange: Option<ExchangeRecord>,
     /// A snapshot's difference from its baseline, for reports that show it.
     pub diff: Option<String>,
+    /// For a judgement across several answers of the run: the cases whose answers were
+    /// compared with this trial's own (`missing_credential`, `task_123`).
+    pub compared: Vec<String>,
     pub render: Render,
 }
 
@@ -216,6 +219,7 @@ impl Failure {
             findings,
             exchange,
             diff: None,
+            compared: Vec::new(),
             render: Box::new(move |_, _| message.clone()),
         }
     }
@@ -243,6 +247,9 @@ pub struct TrialRecord {
     pub reason: Option<String>,
     /// A snapshot's difference from its baseline.
     pub diff: Option<String>,
+    /// The other cases whose answers a judgement across answers compared with this one's.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub compared: Vec<String>,
     /// The terminal message of a failed or errored trial.
     pub message: Option<String>,
     pub duration_ms: u64,
@@ -269,6 +276,7 @@ impl TrialRecord {
             exchange: None,
             reason: None,
             diff: None,
+            compared: Vec::new(),
             message: None,
             duration_ms: 0,
         }

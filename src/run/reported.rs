@@ -50,6 +50,8 @@ impl Reported {
         self.0.contains(&kind(finding))
     }
 
+    // Reached only by the test tree (tests/, benches/).
+    #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -119,7 +119,9 @@ impl SharedAnswers {
                 })
                 || redactor.holds_secret(&exchange.request.url)
                 || redactor.holds_secret(&exchange.request.raw_path);
-            if !holds_secret {
+            // A decoded body is stored only with what decoding did; the store keeps neither,
+            // so such an answer is sent again by each process.
+            if !holds_secret && exchange.content_coding.is_none() {
                 let _ = write(&meta, &body, exchange);
             }
         }
@@ -195,6 +197,7 @@ fn read(meta: &Path, body: &Path, request: &RequestSpec) -> Option<Exchange> {
         elapsed: Duration::from_millis(stored.elapsed_ms),
         time_limit: None,
         wire: None,
+        content_coding: None,
     })
 }
 

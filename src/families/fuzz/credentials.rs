@@ -61,6 +61,11 @@ pub enum Token {
     Suffixed(String),
     /// The first `n` characters of the key.
     Cut(usize),
+    /// The key with the case of every ASCII letter swapped.
+    SwapCase,
+    /// The key with its first character percent-encoded (`%73k-…`): a server that decodes
+    /// the header as a URL component reads the key.
+    FirstEncoded,
     /// One character repeated: a long token.
     Repeat {
         unit: char,
@@ -94,6 +99,28 @@ impl Token {
             Token::Prefixed(prefix) => format!("{prefix}{key}"),
             Token::Suffixed(suffix) => format!("{key}{suffix}"),
             Token::Cut(n) => key.chars().take(*n).collect(),
+            Token::SwapCase => key
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_lowercase() {
+                        c.to_ascii_uppercase()
+                    } else {
+                        c.to_ascii_lowercase()
+                    }
+                })
+                .collect(),
+            Token::FirstEncoded => {
+                let mut chars = key.chars();
+                let mut out = String::new();
+                if let Some(first) = chars.next() {
+                    let mut buffer = [0u8; 4];
+                    for byte in first.encode_utf8(&mut buffer).bytes() {
+                        let _ = write!(out, "%{byte:02X}");
+                    }
+                }
+                out.extend(chars);
+                out
+            }
             Token::Repeat { unit, count } => std::iter::repeat_n(*unit, *count).collect(),
         }
     }
@@ -107,6 +134,10 @@ impl Token {
             Token::Prefixed(prefix) => format!("{prefix}{SECRET_PLACEHOLDER}"),
             Token::Suffixed(suffix) => format!("{SECRET_PLACEHOLDER}{suffix}"),
             Token::Cut(n) => format!("{SECRET_PLACEHOLDER}[..{n}]"),
+            Token::SwapCase => format!("{SECRET_PLACEHOLDER} (letter case swapped)"),
+            Token::FirstEncoded => {
+                format!("{SECRET_PLACEHOLDER} (first character percent-encoded)")
+            }
             Token::Repeat { unit, count } => format!("{{{unit} × {count}}}"),
         }
     }
@@ -374,6 +405,30 @@ fn other_length_text(avoid: usize) -> impl Strategy<Value = Token> {
             }
             Token::Text(text)
         })
+}
+
+/// The fixed edits of the key, tried by every run before its random cases whatever the seed,
+/// each once: the bugs servers really have with keys (a prefix or `startsWith` match, a
+/// case-insensitive lookup such as a database collation, a header decoded as a URL) accept
+/// one of them. Each is named for the report; `docs/fuzzing.md` lists them.
+pub fn fixed_edits(key_len: usize) -> Vec<(&'static str, CredentialInput)> {
+    let one = |token| CredentialInput::One(CredentialValue::plain(Scheme::Placement, token));
+    let mut edits = vec![
+        ("fixed edit: the key with a suffix", one(Token::Suffixed("x".into()))),
+        ("fixed edit: the key with a prefix", one(Token::Prefixed("x".into()))),
+    ];
+    if key_len > 1 {
+        edits.push((
+            "fixed edit: the key without its last character",
+            one(Token::Cut(key_len - 1)),
+        ));
+    }
+    edits.push(("fixed edit: the key in another letter case", one(Token::SwapCase)));
+    edits.push((
+        "fixed edit: the key with its first character percent-encoded",
+        one(Token::FirstEncoded),
+    ));
+    edits
 }
 
 /// The strategy of a family, for a key of `key_len` characters placed as `placement`.

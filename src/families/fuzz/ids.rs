@@ -325,6 +325,64 @@ fn edit() -> impl Strategy<Value = Edit> {
     ]
 }
 
+/// The fixed edits of a known id, tried by every run before its random cases whatever the
+/// seed, each once: the bugs servers really have with ids (a prefix match, a number parsed
+/// from the id's start, a case-insensitive lookup, a path decoded twice) answer one of them
+/// with the task. Each is named for the report; `docs/fuzzing.md` lists them.
+pub fn fixed_edits(known: &[String]) -> Vec<(&'static str, IdInput)> {
+    let Some(id) = known.first() else {
+        return Vec::new();
+    };
+    let chars: Vec<char> = id.chars().collect();
+    let mut edits: Vec<(&'static str, String)> = vec![
+        ("fixed edit: the id with a suffix", format!("{id}x")),
+        ("fixed edit: the id with a digit appended", format!("{id}1")),
+        ("fixed edit: the id with a prefix", format!("x{id}")),
+    ];
+    if chars.len() > 1 {
+        edits.push((
+            "fixed edit: the id without its last character",
+            chars[..chars.len() - 1].iter().collect(),
+        ));
+    }
+    let swapped: String = chars
+        .iter()
+        .map(|c| {
+            if c.is_ascii_lowercase() {
+                c.to_ascii_uppercase()
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
+        .collect();
+    if swapped != *id {
+        edits.push(("fixed edit: the id in another letter case", swapped));
+    }
+    if let Some(last) = chars.last() {
+        // `%37` as text (sent as `%2537`): a server that decodes the path twice reads the id.
+        let mut encoded: String = chars[..chars.len() - 1].iter().collect();
+        let mut buffer = [0u8; 4];
+        for byte in last.encode_utf8(&mut buffer).bytes() {
+            let _ = write!(encoded, "%{byte:02X}");
+        }
+        edits.push((
+            "fixed edit: the id with its last character percent-encoded as text",
+            encoded,
+        ));
+    }
+    let mut seen: Vec<String> = Vec::new();
+    edits
+        .into_iter()
+        .filter_map(|(name, edited)| {
+            let edited = distinct(edited, known);
+            (!seen.contains(&edited)).then(|| {
+                seen.push(edited.clone());
+                (name, IdInput::Text(edited))
+            })
+        })
+        .collect()
+}
+
 /// The strategy of a family. `known` are the ids the user says exist.
 pub fn strategy(class: IdClass, known: &[String]) -> BoxedStrategy<IdInput> {
     let known = known.to_vec();

@@ -1,7 +1,7 @@
 //! Drawing the cases: each case of a domain from its own seeded stream, the strategy of its
 //! class, the request it becomes and what is known about it before it is sent.
 
-use proptest::strategy::{BoxedStrategy, Strategy, ValueTree};
+use proptest::strategy::{BoxedStrategy, Just, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
 use crate::http::client::RequestSpec;
@@ -36,6 +36,14 @@ impl Fuzzer {
         domain: Domain,
         index: usize,
     ) -> (&'static str, BoxedStrategy<Input>) {
+        // The fixed edits come first, so a run of any seed tries them all (within
+        // `--fuzz-cases`); the random cases follow, their schedule starting where it
+        // always did.
+        let fixed = self.fixed_edits(domain);
+        if let Some((name, input)) = fixed.get(index) {
+            return (name, Just(input.clone()).boxed());
+        }
+        let index = index - fixed.len();
         match domain {
             Domain::Ids => {
                 let class = ids::class_for(index, !self.context.task_ids.is_empty());
@@ -48,6 +56,24 @@ impl Fuzzer {
                 let key_len = self.key().unwrap_or(STAND_IN_KEY).chars().count();
                 let strategy = credentials::strategy(class, placement, key_len);
                 (class.name(), strategy.prop_map(Input::Credential).boxed())
+            }
+        }
+    }
+
+    /// The fixed adversarial edits of `domain` (see `docs/fuzzing.md`), tried before the
+    /// random cases.
+    pub(super) fn fixed_edits(&self, domain: Domain) -> Vec<(&'static str, Input)> {
+        match domain {
+            Domain::Ids => ids::fixed_edits(&self.context.task_ids)
+                .into_iter()
+                .map(|(name, id)| (name, Input::Id(id)))
+                .collect(),
+            Domain::Credentials => {
+                let key_len = self.key().unwrap_or(STAND_IN_KEY).chars().count();
+                credentials::fixed_edits(key_len)
+                    .into_iter()
+                    .map(|(name, credential)| (name, Input::Credential(credential)))
+                    .collect()
             }
         }
     }

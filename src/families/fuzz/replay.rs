@@ -13,7 +13,7 @@
 //! credentials:none          no credential header
 //! credentials:<value>[+<value>]
 //!   value := field[,field...]   scheme=<letters> gap=<n> lead=<n> trail=<n> token=<token>
-//!   token := key | text:<pct> | prefix:<pct> | suffix:<pct> | cut:<n> | repeat:<pct char>*<n>
+//!   token := key | swapcase | first-encoded | text:<pct> | prefix:<pct> | suffix:<pct> | cut:<n> | repeat:<pct char>*<n>
 //! ```
 //!
 //! A printed replay adds `@<conditions>`, what the environment of the run could change
@@ -295,6 +295,8 @@ fn number<T: FromStr>(text: &str) -> Result<T, String> {
 fn write_token(f: &mut fmt::Formatter<'_>, token: &Token) -> fmt::Result {
     match token {
         Token::Key => f.write_str("key"),
+        Token::SwapCase => f.write_str("swapcase"),
+        Token::FirstEncoded => f.write_str("first-encoded"),
         Token::Text(text) => write!(f, "text:{}", encode(text)),
         Token::Prefixed(text) => write!(f, "prefix:{}", encode(text)),
         Token::Suffixed(text) => write!(f, "suffix:{}", encode(text)),
@@ -323,8 +325,11 @@ fn write_value(f: &mut fmt::Formatter<'_>, value: &CredentialValue) -> fmt::Resu
 }
 
 fn parse_token(text: &str) -> Result<Token, String> {
-    if text == "key" {
-        return Ok(Token::Key);
+    match text {
+        "key" => return Ok(Token::Key),
+        "swapcase" => return Ok(Token::SwapCase),
+        "first-encoded" => return Ok(Token::FirstEncoded),
+        _ => {}
     }
     let (kind, rest) = text
         .split_once(':')

@@ -247,7 +247,7 @@ fn run_snapshot(context: &RunContext, case: &Case, plan: &Plan) -> Conclusion {
 /// Which key the case's request carried.
 fn key_use(case: &Case) -> KeyUse {
     match case.probe {
-        Probe::MissingCredential => KeyUse::None,
+        Probe::MissingCredential | Probe::UnknownWithoutCredential => KeyUse::None,
         Probe::WrongKey => KeyUse::Wrong,
         _ if case.request.headers.is_empty() => KeyUse::None,
         _ => KeyUse::Valid,

@@ -52,6 +52,26 @@ impl FaultSet {
                 && single.is_some_and(|value| value.trim().eq_ignore_ascii_case("bearer")))
     }
 
+    /// Whether a bearer token that is not the key is accepted for being near it: the key in
+    /// another letter case, or the key with text after it.
+    pub fn waives_near_key(&self, headers: &HeaderMap, key: &str) -> bool {
+        let Some(token) = crate::provider::auth::bearer_token(headers) else {
+            return false;
+        };
+        (self.has(Fault::KeyCaseInsensitive) && token.eq_ignore_ascii_case(key))
+            || (self.has(Fault::KeyPrefixAccepted) && token.starts_with(key))
+    }
+
+    /// The id a server that reads ids by their leading digits takes `id` for, under
+    /// `id-prefix-read`.
+    pub fn id_as_read<'a>(&self, id: &'a str) -> Option<&'a str> {
+        if !self.has(Fault::IdPrefixRead) {
+            return None;
+        }
+        let digits = id.bytes().take_while(u8::is_ascii_digit).count();
+        (digits > 0 && digits < id.len()).then(|| &id[..digits])
+    }
+
     /// A 401 as the faults make it: without its challenge under `no-challenge-on-401`.
     pub fn bend_unauthorized(&self, mut response: Response) -> Response {
         if self.has(Fault::NoChallengeOn401) {
@@ -132,6 +152,8 @@ impl FaultSet {
         }
         let content_type = if self.has(Fault::WrongContentType) {
             "text/plain; charset=utf-8"
+        } else if self.has(Fault::ForeignCharset) {
+            "application/json; charset=iso-8859-1"
         } else {
             JSON
         };
@@ -140,7 +162,19 @@ impl FaultSet {
         } else {
             StatusCode::OK
         };
-        bytes_response(status, Some(content_type), bytes)
+        let mut response = bytes_response(status, Some(content_type), bytes);
+        if self.has(Fault::UndecodableBody) {
+            response.headers_mut().insert(
+                axum::http::header::CONTENT_ENCODING,
+                HeaderValue::from_static("gzip"),
+            );
+        }
+        if self.has(Fault::DuplicateContentType) {
+            response
+                .headers_mut()
+                .append(CONTENT_TYPE, HeaderValue::from_static(JSON));
+        }
+        response
     }
 }
 
@@ -297,6 +331,61 @@ impl Fault {
             }
             Fault::RunningAt100 if status.as_deref() == Some("IN_PROGRESS") => {
                 task.insert("progress".into(), json!("100%"));
+            }
+            Fault::SharedResult if status.as_deref() == Some("SUCCESS") => {
+                task.insert(
+                    "imageUrl".into(),
+                    json!("https://cdn.discordapp.com/attachments/1109478473582641232/1371912356250157107/shared.png"),
+                );
+            }
+            Fault::PlaceholderImageUrl if status.as_deref() == Some("SUCCESS") => {
+                task.insert("imageUrl".into(), json!("pending"));
+            }
+            Fault::ButtonsWhileUnfinished
+                if matches!(
+                    status.as_deref(),
+                    Some("NOT_START" | "SUBMITTED" | "IN_PROGRESS")
+                ) =>
+            {
+                // The grid's buttons, on the task's own job: only their timing is wrong.
+                let hash = task
+                    .get("properties")
+                    .and_then(|p| p.get("messageHash"))
+                    .and_then(Value::as_str)
+                    .or_else(|| task.get("id").and_then(Value::as_str))
+                    .unwrap_or("3c1e9a7b-5d2f-4b8e-9c6a-1f0d7e4b2a58")
+                    .to_owned();
+                let buttons: Vec<Value> = (1..=4)
+                    .map(|n| {
+                        json!({"customId": format!("MJ::JOB::upsample::{n}::{hash}"),
+                               "label": format!("U{n}"), "type": "2", "style": "2", "emoji": ""})
+                    })
+                    .collect();
+                task.insert("buttons".into(), Value::Array(buttons));
+            }
+            Fault::MixedJobHash => {
+                let task_id = task
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned();
+                if let Some(Value::Array(buttons)) = task.get_mut("buttons") {
+                    let last = buttons.iter_mut().rev().find(|button| {
+                        button
+                            .get("customId")
+                            .and_then(Value::as_str)
+                            .and_then(|id| crate::contract::rules::JOB_HASH.of(id, "::"))
+                            .is_some()
+                    });
+                    if let Some(button) = last {
+                        let id = button["customId"].as_str().unwrap_or_default().to_owned();
+                        if let Some(hash) = crate::contract::rules::JOB_HASH.of(&id, "::") {
+                            // Another job's, and no other task's: one deviation, one check.
+                            let other = id.replace(hash, &format!("ffffffff-{task_id}"));
+                            button["customId"] = json!(other);
+                        }
+                    }
+                }
             }
             Fault::SuccessWithoutImage if status.as_deref() == Some("SUCCESS") => {
                 task.remove("imageUrl");

@@ -68,6 +68,19 @@ pub enum Fault {
     LengthLongerThanBody,
     SlowUnknownId,
     WatchedTaskSwapped,
+    UndecodableBody,
+    ForeignCharset,
+    DuplicateContentType,
+    IgnoresConnectionClose,
+    PlaceholderImageUrl,
+    ButtonsWhileUnfinished,
+    MixedJobHash,
+    KeyCaseInsensitive,
+    KeyPrefixAccepted,
+    IdPrefixRead,
+    ExistenceOracle,
+    SharedResult,
+    TrailingSlashServed,
 }
 
 /// One trial family a fault must fail: exactly these cases of it, and each failure's report
@@ -149,6 +162,24 @@ pub mod cases {
     ];
     pub const RUNNING: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING];
     pub const UNFINISHED_WITH_TIMES: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING, SUBMITTED];
+    pub const UNFINISHED: &[&str] = &[REROLL_RUNNING, IMAGINE_RUNNING, SUBMITTED, NOT_STARTED];
+    /// Every task, and the framing and HEAD probes (which ask for the first one).
+    pub const TASKS_FRAMING_AND_HEAD: &[&str] = &[
+        BLEND,
+        DESCRIBE,
+        FOX,
+        UPSCALE,
+        VARIATION,
+        REROLL_RUNNING,
+        IMAGINE_RUNNING,
+        FAILED,
+        SUBMITTED,
+        NOT_STARTED,
+        "framing",
+        "head",
+    ];
+    /// The finished tasks whose buttons carry a job hash (the describe's do not).
+    pub const WITH_JOB_HASH: &[&str] = &[BLEND, FOX, UPSCALE, VARIATION];
 }
 
 const fn caught(
@@ -365,7 +396,11 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
     ),
     (
         Fault::NoCredentialAccepted,
-        &[caught("ignored_auth", &["missing_credential"], "a request without a credential got 200 with the task: the server ignored the credential")],
+        &[
+            caught("ignored_auth", &["missing_credential"], "a request without a credential got 200 with the task: the server ignored the credential"),
+            // The id's first character percent-encoded is the same id: served like it.
+            caught("ignored_auth", &["path_encoded_id"], "(the fetch path, encoded id variant) got 200 with the task"),
+        ],
     ),
     (
         Fault::AnyKeyAccepted,
@@ -377,7 +412,10 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
     ),
     (
         Fault::TaskBehindRefusal,
-        &[caught("ignored_auth", &["missing_credential", "wrong_key"], "got 401 with the task in the body: the server refused the credential and sent the task all the same")],
+        &[
+            caught("ignored_auth", &["missing_credential", "wrong_key"], "got 401 with the task in the body: the server refused the credential and sent the task all the same"),
+            caught("ignored_auth", &["path_encoded_id"], "(the fetch path, encoded id variant) got 401 with the task"),
+        ],
     ),
     (
         Fault::OddId500,
@@ -473,6 +511,59 @@ pub const FAULT_CATALOGUE: &[(Fault, &[Caught])] = &[
             "longer than the 100 ms --max-response-time allows",
         )],
     ),
+    (
+        Fault::UndecodableBody,
+        &[caught(SCHEMA, ALL_TASKS, "the body is labelled `Content-Encoding: gzip` but it does not decode as gzip")],
+    ),
+    (
+        Fault::ForeignCharset,
+        &[caught("content_type_conformance", ALL_TASKS, "declares charset `iso-8859-1`, but JSON is UTF-8 (RFC 8259 §8.1)")],
+    ),
+    (
+        Fault::DuplicateContentType,
+        // The framing and HEAD probes ask for a task too (HEAD keeps GET's header fields).
+        &[caught("single_header_fields", TASKS_FRAMING_AND_HEAD, "the answer carries 2 `content-type` field lines")],
+    ),
+    (
+        Fault::IgnoresConnectionClose,
+        &[caught("connection_close", &["framing"], "the request said `Connection: close`, but the connection was still open")],
+    ),
+    (
+        Fault::PlaceholderImageUrl,
+        &[caught("status_consistency", SUCCEEDED, "/imageUrl: a SUCCESS task has imageUrl `pending`, not an absolute http/https URL")],
+    ),
+    (
+        Fault::ButtonsWhileUnfinished,
+        &[caught("status_consistency", UNFINISHED, "task has buttons [{")],
+    ),
+    (
+        Fault::MixedJobHash,
+        &[caught("button_custom_ids", WITH_JOB_HASH, "carries job hash `ffffffff-17471")],
+    ),
+    (
+        Fault::KeyCaseInsensitive,
+        &[caught("fuzz::credentials", &["ignored_auth"], "a request with a wrong key got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::KeyPrefixAccepted,
+        &[caught("fuzz::credentials", &["ignored_auth"], "a request with a wrong key got 200 with the task: the server ignored the credential")],
+    ),
+    (
+        Fault::IdPrefixRead,
+        &[caught("fuzz::ids", &["unknown_id_not_found"], "an id that cannot exist got 200")],
+    ),
+    (
+        Fault::ExistenceOracle,
+        &[caught("no_existence_oracle", &["missing_credential_unknown_id"], "without a credential, the id that cannot exist got 404 while an existing task (GET /mj/task/1747132423020537/fetch) got 401")],
+    ),
+    (
+        Fault::TrailingSlashServed,
+        &[caught("ignored_auth", &["path_trailing_slash"], "a request without a credential to `/mj/task/1747132423020537/fetch/` (the fetch path, trailing slash variant) got 200 with the task")],
+    ),
+    (
+        Fault::SharedResult,
+        &[caught("distinct_results", SUCCEEDED, "/imageUrl: imageUrl `https://cdn.discordapp.com/attachments/1109478473582641232/1371912356250157107/shared.png` is also the imageUrl of `task_")],
+    ),
 ];
 
 impl Fault {
@@ -565,6 +656,19 @@ impl Fault {
             Fault::LengthLongerThanBody => "length-longer-than-body",
             Fault::SlowUnknownId => "slow-unknown-id",
             Fault::WatchedTaskSwapped => "watched-task-swapped",
+            Fault::UndecodableBody => "undecodable-body",
+            Fault::ForeignCharset => "foreign-charset",
+            Fault::DuplicateContentType => "duplicate-content-type",
+            Fault::IgnoresConnectionClose => "ignores-connection-close",
+            Fault::PlaceholderImageUrl => "placeholder-image-url",
+            Fault::ButtonsWhileUnfinished => "buttons-while-unfinished",
+            Fault::MixedJobHash => "mixed-job-hash",
+            Fault::KeyCaseInsensitive => "key-case-insensitive",
+            Fault::KeyPrefixAccepted => "key-prefix-accepted",
+            Fault::IdPrefixRead => "id-prefix-read",
+            Fault::ExistenceOracle => "existence-oracle",
+            Fault::SharedResult => "shared-result",
+            Fault::TrailingSlashServed => "trailing-slash-served",
         }
     }
 
@@ -649,6 +753,35 @@ impl Fault {
             }
             Fault::WatchedTaskSwapped => {
                 "the advancing task is answered with another task's id once it is running"
+            }
+            Fault::UndecodableBody => {
+                "task bodies labelled `Content-Encoding: gzip` but sent as plain JSON"
+            }
+            Fault::ForeignCharset => "tasks served as `application/json; charset=iso-8859-1`",
+            Fault::DuplicateContentType => "tasks served with two `Content-Type` field lines",
+            Fault::IgnoresConnectionClose => {
+                "when the client asks to close the connection, a task's answer leaves it open for 3 s"
+            }
+            Fault::PlaceholderImageUrl => "SUCCESS tasks with `\"imageUrl\": \"pending\"`",
+            Fault::ButtonsWhileUnfinished => {
+                "NOT_START, SUBMITTED and IN_PROGRESS tasks offer upscale and variation buttons"
+            }
+            Fault::MixedJobHash => "the last button of a task carries another job's hash",
+            Fault::KeyCaseInsensitive => {
+                "the key is compared ignoring letter case (a case-insensitive database collation)"
+            }
+            Fault::KeyPrefixAccepted => {
+                "a bearer token that starts with the key is accepted (`startsWith`)"
+            }
+            Fault::IdPrefixRead => {
+                "an id is read by its leading digits (`parseInt`): `<id>x` is task `<id>`"
+            }
+            Fault::SharedResult => "every SUCCESS task answered with one and the same imageUrl",
+            Fault::TrailingSlashServed => {
+                "the fetch path with a trailing slash serves the task without a credential"
+            }
+            Fault::ExistenceOracle => {
+                "the id is looked up before the key is checked: an unknown id gets 404 without a credential"
             }
         }
     }
