@@ -56,6 +56,7 @@ static SUBJECT: LazyLock<Subject> = LazyLock::new(|| {
         elapsed: Duration::from_millis(1),
         time_limit: None,
         wire: None,
+        parsed: Default::default(),
     };
     Subject {
         contract: Contract::embedded(),

@@ -127,6 +127,7 @@ fn exchange_record(path_id: &str, status: u16, body: &str) -> ExchangeRecord {
         elapsed: Duration::from_millis(12),
         time_limit: None,
         wire: None,
+        parsed: Default::default(),
     };
     ExchangeRecord::of(&exchange, &ClientLimits::default(), redactor())
 }

@@ -190,6 +190,7 @@ impl TargetClient {
             elapsed: started.elapsed(),
             time_limit: self.limits.max_response_time,
             wire: None,
+            parsed: Default::default(),
         })
     }
 

@@ -1,7 +1,10 @@
 //! One request the harness sent and what came back, as data that checks inspect and
 //! reports print. Nothing here talks to the network.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use serde_json::Value;
 
 /// What was sent. `headers` hold the real credential; print them only through
 /// [`crate::message::failure`], which redacts.
@@ -36,6 +39,45 @@ pub struct Exchange {
     /// What the socket showed beyond the library's view, when the answer was read off the
     /// wire ([`crate::http::request::Reader::Wire`]).
     pub wire: Option<WireFacts>,
+    /// The body decoded once for every check that reads it ([`Exchange::json_shared`]);
+    /// `ParsedBody::default()` when building an exchange.
+    pub parsed: ParsedBody,
+}
+
+/// Bodies up to this size keep their decoded JSON with the exchange, so the dozen checks
+/// and fuzz properties that read one answer decode it once. A larger body is decoded again
+/// by each reader, as before: its decoded form is several times its size, and a run keeps
+/// its answers, so keeping it would make peak memory grow with the number of kept answers
+/// times the cap (the bound `benches/load.rs` and `tests/hostile.rs` assert).
+pub const PARSED_BODY_KEPT_UP_TO: usize = 64 * 1024;
+
+/// The strict decoding of an exchange's body, made on first use and kept.
+///
+/// It remembers which body it decoded (where it lives, its length, whether it was cut at the
+/// cap): a body replaced or cut after decoding (the fuzzer sheds long bodies to an excerpt,
+/// unit tests rewrite bodies) is decoded afresh rather than answered from a stale value.
+#[derive(Default)]
+pub struct ParsedBody(Mutex<Option<Decoded>>);
+
+struct Decoded {
+    body_at: usize,
+    body_len: usize,
+    truncated: bool,
+    outcome: Result<Arc<Value>, BodyProblem>,
+}
+
+impl Clone for ParsedBody {
+    /// A clone of an exchange copies its body elsewhere, so the copy decodes its own.
+    fn clone(&self) -> Self {
+        ParsedBody::default()
+    }
+}
+
+impl std::fmt::Debug for ParsedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The body itself is printed by whoever prints the exchange; not twice.
+        f.write_str("ParsedBody")
+    }
 }
 
 /// How an answer read off the socket was framed, against what its headers said.
@@ -121,9 +163,48 @@ impl Exchange {
         (500..600).contains(&self.status)
     }
 
+    /// The body as JSON, strictly (see [`Exchange::json_shared`]), as a value of one's own.
+    pub fn json(&self) -> Result<serde_json::Value, BodyProblem> {
+        self.json_shared().map(Arc::unwrap_or_clone)
+    }
+
     /// The body as JSON, strictly: a BOM, invalid UTF-8 or a truncated body is a problem,
     /// not something to paper over, because a strict client would fail on it too.
-    pub fn json(&self) -> Result<serde_json::Value, BodyProblem> {
+    ///
+    /// Decoded once per answer and shared by every reader (a body over
+    /// [`PARSED_BODY_KEPT_UP_TO`] is decoded per call, see there).
+    pub fn json_shared(&self) -> Result<Arc<Value>, BodyProblem> {
+        if self.body.len() > PARSED_BODY_KEPT_UP_TO {
+            return self.decode().map(Arc::new);
+        }
+        let mut cache = self
+            .parsed
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let (body_at, body_len) = (self.body.as_ptr() as usize, self.body.len());
+        match &*cache {
+            Some(decoded)
+                if decoded.body_at == body_at
+                    && decoded.body_len == body_len
+                    && decoded.truncated == self.body_truncated =>
+            {
+                decoded.outcome.clone()
+            }
+            _ => {
+                let outcome = self.decode().map(Arc::new);
+                *cache = Some(Decoded {
+                    body_at,
+                    body_len,
+                    truncated: self.body_truncated,
+                    outcome: outcome.clone(),
+                });
+                outcome
+            }
+        }
+    }
+
+    fn decode(&self) -> Result<serde_json::Value, BodyProblem> {
         if self.body_truncated {
             return Err(BodyProblem::Truncated { cap: self.body_cap });
         }
@@ -187,6 +268,7 @@ pub(crate) mod fixtures {
             elapsed: Duration::from_millis(1),
             time_limit: None,
             wire: None,
+            parsed: ParsedBody::default(),
         }
     }
 }
@@ -232,6 +314,38 @@ mod tests {
         truncated.body_truncated = true;
         truncated.body_cap = 2;
         assert_eq!(truncated.json(), Err(BodyProblem::Truncated { cap: 2 }));
+    }
+
+    #[test]
+    fn a_body_is_decoded_once_and_again_when_it_changes() {
+        let mut exchange = answer(200, Some("application/json"), r#"{"id":"1"}"#);
+        let first = exchange.json_shared().unwrap();
+        let second = exchange.json_shared().unwrap();
+        assert!(Arc::ptr_eq(&first, &second), "the second reader shares the first decoding");
+        exchange.body = br#"{"id":"2"}"#.to_vec();
+        assert_eq!(exchange.json_shared().unwrap()["id"], "2");
+        exchange.body.truncate(5);
+        assert!(matches!(
+            exchange.json_shared(),
+            Err(BodyProblem::InvalidJson { .. })
+        ));
+        exchange.body_truncated = true;
+        assert!(matches!(
+            exchange.json_shared(),
+            Err(BodyProblem::Truncated { .. })
+        ));
+        let copy = exchange.clone();
+        assert!(matches!(copy.json(), Err(BodyProblem::Truncated { .. })));
+    }
+
+    #[test]
+    fn a_large_body_is_decoded_per_reader_and_not_kept() {
+        let body = format!(r#"{{"pad":"{}"}}"#, "x".repeat(PARSED_BODY_KEPT_UP_TO));
+        let exchange = answer(200, Some("application/json"), &body);
+        let first = exchange.json_shared().unwrap();
+        let second = exchange.json_shared().unwrap();
+        assert!(!Arc::ptr_eq(&first, &second));
+        assert!(exchange.parsed.0.lock().unwrap().is_none());
     }
 
     #[test]

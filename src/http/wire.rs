@@ -103,6 +103,7 @@ pub async fn exchange(
         elapsed: started.elapsed(),
         time_limit: limits.max_response_time,
         wire: Some(facts),
+        parsed: Default::default(),
     })
 }
 

@@ -158,6 +158,7 @@ fn read(meta: &Path, body: &Path, request: &RequestSpec) -> Option<Exchange> {
         elapsed: Duration::from_millis(stored.elapsed_ms),
         time_limit: None,
         wire: None,
+        parsed: Default::default(),
     })
 }
 
