@@ -128,11 +128,14 @@ impl Fuzzer {
         let queue = Mutex::new(pending.into_iter());
         std::thread::scope(|scope| {
             for _ in 0..senders {
-                scope.spawn(|| loop {
-                    let next = queue.lock().map(|mut queue| queue.next());
-                    let Ok(Some(request)) = next else { return };
-                    let answer = self.send_and_keep(request);
-                    let _ = self.slot(request).set(answer);
+                scope.spawn(|| {
+                    // Each request driven on the sender's own thread (see there).
+                    RunContext::with_own_runtime(|| loop {
+                        let next = queue.lock().map(|mut queue| queue.next());
+                        let Ok(Some(request)) = next else { return };
+                        let answer = self.send_and_keep(request);
+                        let _ = self.slot(request).set(answer);
+                    })
                 });
             }
         });
