@@ -607,7 +607,9 @@ fn ready_file_matches(path: &std::path::Path, printed: &str, ids: &[&str]) -> Re
         || !printed.contains(&format!("from its first fetch): {advancing}"))
         || ready["key_hint"] != "Authorization: Bearer <key>"
     {
-        return Err(format!("the ready file does not match the printed lines:\n{text}\n{printed}").into());
+        return Err(
+            format!("the ready file does not match the printed lines:\n{text}\n{printed}").into(),
+        );
     }
     let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
     if mode != 0o600 {
