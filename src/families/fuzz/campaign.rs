@@ -33,6 +33,8 @@ pub(super) fn shed(
 ) -> (Answer, Option<checks::Verdict>) {
     let mut verdict = None;
     if let Ok(exchange) = &mut answer {
+        // Kept for the whole run, thousands of them: no decoded copy beside each body.
+        exchange.parsed = crate::http::exchange::ParsedBody::not_kept();
         if exchange.body.len() > SHED_BODY_KEPT {
             let schema = Check::ResponseSchemaConformance;
             verdict = Some(schema.run(&context.contract.fetch, &Probe::KnownTask, exchange));
