@@ -4,10 +4,14 @@
 #
 #   scripts/side-by-side.sh [REQUESTS]      (default 60, the figure the README quotes)
 #   RUNS=5 scripts/side-by-side.sh          (runs of each tool, default 3; the median is shown)
+#   MJCONFORM_BIN=target/debug/mjconform SCHEMATHESIS=skip RUNS=1 scripts/side-by-side.sh 60
+#                                           (CI's short form: a given binary, no install)
 #
 # Schemathesis is installed with pip into a scratch virtual environment under
-# target/side-by-side/ (reused on later runs); when that is not possible the script says so
-# and measures mjconform alone. Every request goes to 127.0.0.1.
+# side-by-side/ in cargo's target directory (CARGO_TARGET_DIR is honoured; reused on later
+# runs); when that is not possible, or SCHEMATHESIS=skip and none is installed yet, the script
+# says so and measures mjconform alone. The mock's URL, key and ids come from its
+# `--ready-file` JSON. Every request goes to 127.0.0.1. Exits 1 if mjconform's run fails.
 #
 # Request counts: Schemathesis's from its HAR report (one entry per request), mjconform's
 # from its JSON report (`requests_sent`). Schemathesis decides its own count from
@@ -20,28 +24,44 @@ set -euo pipefail
 requests=${1:-60}
 runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
-work="$root/target/side-by-side"
-mkdir -p "$work"
 cd "$root"
 
 say() { printf '%s\n' "$*" >&2; }
 
-cargo build --release --quiet --bin mjconform
-bin="$root/target/release/mjconform"
+# Where cargo puts what it builds: CARGO_TARGET_DIR, a config file's build.target-dir, or
+# target/ (cargo metadata knows all three).
+target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
+    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) \
+    || target_dir=${CARGO_TARGET_DIR:-$root/target}
+work="$target_dir/side-by-side"
+mkdir -p "$work"
+
+if [ -n "${MJCONFORM_BIN:-}" ]; then
+    bin=$MJCONFORM_BIN
+else
+    cargo build --release --quiet --bin mjconform
+    bin="$target_dir/release/mjconform"
+fi
+[ -x "$bin" ] || { say "side-by-side: no mjconform binary at $bin"; exit 2; }
 
 # --- the server -------------------------------------------------------------------------
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+# The mock writes its URL, key and ids as JSON once it listens (--ready-file); nothing here
+# reads the lines it prints for people.
 key="side-by-side-$(date +%s)"
-"$bin" mock --port "$port" --api-key "$key" >"$work/mock.out" 2>&1 &
+ready="$work/mock.ready.json"
+rm -f "$ready"
+"$bin" mock --port 0 --api-key "$key" --ready-file "$ready" >"$work/mock.out" 2>&1 &
 mock_pid=$!
 trap 'kill "$mock_pid" 2>/dev/null || true' EXIT
 for _ in $(seq 1 100); do
-    grep -q "task ids:" "$work/mock.out" 2>/dev/null && break
+    [ -s "$ready" ] && break
+    kill -0 "$mock_pid" 2>/dev/null || break
     sleep 0.1
 done
-base="http://127.0.0.1:$port"
-mapfile -t ids < <(sed -n '/^task ids:/,/^advancing/p' "$work/mock.out" | sed -n 's/^  \([^ ]*\)$/\1/p')
-[ "${#ids[@]}" -gt 0 ] || { say "side-by-side: the mock did not start: $(cat "$work/mock.out")"; exit 2; }
+[ -s "$ready" ] || { say "side-by-side: the mock did not start: $(cat "$work/mock.out")"; exit 2; }
+base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"].rstrip("/"))' "$ready")
+mapfile -t ids < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["task_ids"]))' "$ready")
+[ "${#ids[@]}" -gt 0 ] || { say "side-by-side: the mock's ready file lists no task ids: $(cat "$ready")"; exit 2; }
 
 # --- measuring --------------------------------------------------------------------------
 # measure OUT -- COMMAND...: runs COMMAND, writes "<wall seconds> <peak KiB>" to OUT.
@@ -80,6 +100,8 @@ venv="$work/venv"
 st=""
 if [ -x "$venv/bin/schemathesis" ]; then
     st="$venv/bin/schemathesis"
+elif [ "${SCHEMATHESIS:-install}" = skip ]; then
+    say "side-by-side: SCHEMATHESIS=skip and none installed in $venv; measuring mjconform alone"
 elif python3 -m venv "$venv" >"$work/venv.log" 2>&1 \
     && "$venv/bin/pip" install --quiet schemathesis >>"$work/venv.log" 2>&1; then
     st="$venv/bin/schemathesis"
@@ -142,7 +164,7 @@ read -r mj_wall mj_peak mj_status < <(median_of "$work/mj.measure")
 cores=$(nproc)
 model=$(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)
 echo "side-by-side: $(date -u +%Y-%m-%dT%H:%MZ), $cores cores ($model), load average $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "server: mjconform mock (release build) on $base; median of $runs run(s) of each tool"
+echo "server: mjconform mock ($bin) on $base; median of $runs run(s) of each tool"
 printf '%-12s %10s %10s %12s  %s\n' tool requests "wall (s)" "peak (MiB)" "exit"
 if [ -n "$st" ]; then
     printf '%-12s %10s %10.2f %12.1f  %s\n' "schemathesis $("$st" --version | awk '{print $NF}')" \
@@ -157,4 +179,9 @@ sr, sw, sp, mr, mw, mp = (float(x) for x in sys.argv[1:])
 print(f"ratio: mjconform took {sw / mw:.0f}x less wall time ({sw / sr * 1000:.2f} vs {mw / mr * 1000:.2f} ms per request) "
       f"and {sp / mp:.0f}x less peak memory")
 PY
+fi
+# The script must not rot silently: mjconform's side has to run clean and be counted.
+if [ "${mj_status:-1}" != 0 ] || [ "${mj_requests:-0}" -eq 0 ]; then
+    say "side-by-side: mjconform's run failed (exit ${mj_status:-?}, ${mj_requests:-no} requests); see $work/mj.measure.stderr"
+    exit 1
 fi

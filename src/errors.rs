@@ -53,6 +53,13 @@ pub enum UsageError {
     /// `mjconform mock` could not listen where it was asked to.
     #[error("listen on {addr}: {reason}")]
     Listen { addr: String, reason: String },
+    /// `mjconform mock --ready-file PATH` could not write PATH.
+    #[error("write the ready file {path}: {source}")]
+    ReadyFile {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("{0}")]
     Baseline(#[from] BaselineError),
     #[error("use report options: {0}")]

@@ -470,6 +470,17 @@ fn main() -> ExitCode {
         &["mock", "--port", &busy_port],
         &[&format!("listen on 127.0.0.1:{busy_port}"), "--port 0"],
     ));
+    mistakes.push(mistake(
+        "unwritable_mock_ready_file",
+        &[
+            "mock",
+            "--port",
+            "0",
+            "--ready-file",
+            "/nonexistent-mjconform-dir/ready.json",
+        ],
+        &["write the ready file /nonexistent-mjconform-dir/ready.json"],
+    ));
     let mut trials: Vec<Trial> = mistakes
         .into_iter()
         .map(|mistake| Trial::test(mistake.name, move || exits_with_one_line(&mistake)))
@@ -645,10 +656,14 @@ fn check_version_prints_the_version() -> Result<(), Failed> {
 }
 
 /// `mjconform mock --port 0`: each id with its kind, a `check it:` command that passes as
-/// printed (with a stable `--target-name`), and a clean exit on SIGTERM.
+/// printed (with a stable `--target-name`), the same URL, key and ids in the `--ready-file`
+/// JSON that scripts read, and a clean exit on SIGTERM that removes the ready file.
 #[cfg(unix)]
 fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> {
     use std::io::BufRead as _;
+    let scratch = std::env::temp_dir().join(format!("mjconform-cli-ready-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch)?;
+    let ready_file = scratch.join("ready.json");
     let mut mock = Command::new(env!("CARGO_BIN_EXE_mjconform"))
         .args([
             "mock",
@@ -659,6 +674,8 @@ fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> 
             "--advance-step",
             "20ms",
         ])
+        .arg("--ready-file")
+        .arg(&ready_file)
         .env_remove("MJ_API_KEY")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -698,6 +715,7 @@ fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> 
         if !ready.contains("--target-name mock") || !ids.iter().all(|id| ready.contains(id)) {
             return Err(format!("the ready command lacks an id or the label: {ready}").into());
         }
+        ready_file_matches(&ready_file, &text, &ids)?;
         let run = Command::new("sh")
             .arg("-c")
             .arg(format!(
@@ -731,9 +749,55 @@ fn the_mock_prints_a_ready_command_and_stops_on_sigterm() -> Result<(), Failed> 
         let _ = mock.wait();
         return Err("the mock did not stop on SIGTERM".into());
     };
+    let left_behind = ready_file.exists();
+    let _ = std::fs::remove_dir_all(&scratch);
     result?;
     if status.code() != Some(0) {
         return Err(format!("the mock ended with {status:?} on SIGTERM, not a clean exit").into());
+    }
+    if left_behind {
+        return Err("the ready file outlived the mock".into());
+    }
+    Ok(())
+}
+
+/// The `--ready-file` JSON says what the human lines say: the URL, the generated key, the
+/// ids in the same order and the advancing task; readable by its owner alone.
+#[cfg(unix)]
+fn ready_file_matches(path: &std::path::Path, printed: &str, ids: &[&str]) -> Result<(), Failed> {
+    use std::os::unix::fs::PermissionsExt as _;
+    // Written before the mock waits for a signal, after the lines printed: poll briefly.
+    for _ in 0..250 {
+        if path.exists() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let text = std::fs::read_to_string(path).map_err(|err| format!("{}: {err}", path.display()))?;
+    let ready: serde_json::Value = serde_json::from_str(&text)?;
+    let url = ready["url"].as_str().unwrap_or_default();
+    let key = ready["api_key"].as_str().unwrap_or_default();
+    let advancing = ready["advancing_task_id"].as_str().unwrap_or_default();
+    let task_ids: Vec<&str> = ready["task_ids"]
+        .as_array()
+        .map(|ids| ids.iter().filter_map(|id| id.as_str()).collect())
+        .unwrap_or_default();
+    if url.is_empty()
+        || !printed.contains(&format!("listening on {url}"))
+        || key.is_empty()
+        || !printed.contains(&format!("api key: {key}"))
+        || task_ids != ids
+        || advancing.is_empty()
+        || !printed.contains(&format!("from its first fetch): {advancing}"))
+        || ready["key_hint"] != "Authorization: Bearer <key>"
+    {
+        return Err(
+            format!("the ready file does not match the printed lines:\n{text}\n{printed}").into(),
+        );
+    }
+    let mode = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if mode != 0o600 {
+        return Err(format!("the ready file holds the key but has mode {mode:o}").into());
     }
     Ok(())
 }

@@ -152,6 +152,7 @@ fn exchange_record(path_id: &str, status: u16, body: &str) -> ExchangeRecord {
         time_limit: None,
         wire: None,
         content_coding: None,
+        parsed: Default::default(),
     };
     ExchangeRecord::of(&exchange, &ClientLimits::default(), redactor())
 }

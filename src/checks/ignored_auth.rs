@@ -119,7 +119,7 @@ fn at(pointer: &str) -> String {
 /// The pointer of the task data in the answer's body, if it carries any. The body is read as
 /// JSON whatever the status or Content-Type say: a client that reads it gets the task.
 fn task_in_body(operation: &FetchOperation, exchange: &Exchange) -> Option<String> {
-    let body = exchange.json().ok()?;
+    let body = exchange.json_shared().ok()?;
     let asked = asked_id(operation, &exchange.request.raw_path);
     let statuses = documented_statuses(operation, 200);
     find_task(

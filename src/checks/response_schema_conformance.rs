@@ -23,7 +23,7 @@ pub(super) fn check(operation: &FetchOperation, exchange: &Exchange) -> Vec<Find
     let Some(schema) = media.and_then(|media| media.schema.as_ref()) else {
         return Vec::new();
     };
-    let body = match exchange.json() {
+    let body = match exchange.json_shared() {
         Ok(body) => body,
         Err(problem) => {
             // An empty body has no start to quote ("body starts ``" reads as a glitch); the

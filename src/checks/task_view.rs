@@ -4,6 +4,8 @@
 //! each field as one of four states, so no rule reports a type problem a second time, and the
 //! unset values real servers send (`0`, `""`, `null`, see [`crate::contract::rules`]) count as unset.
 
+use std::sync::Arc;
+
 use serde_json::{Map, Value};
 
 use crate::contract::rules::{UNSET_STRING, UNSET_TIME};
@@ -41,10 +43,17 @@ impl<T> Slot<T> {
 
 /// A 2xx answer whose body is a JSON object: the only answers semantics judge. Anything else
 /// (an error status, invalid JSON, an array) is the status and schema checks' finding.
+///
+/// It shares the exchange's one decoding of the body ([`Exchange::json_shared`]): each check
+/// that reads the task takes a view, and none decodes or copies the body again.
 #[derive(Debug, Clone)]
 pub struct TaskView {
-    body: Map<String, Value>,
+    /// Always a JSON object (checked when the view is made).
+    body: Arc<Value>,
 }
+
+/// The empty object, for a view whose body somehow is not one (never the case).
+static NO_FIELDS: std::sync::LazyLock<Map<String, Value>> = std::sync::LazyLock::new(Map::new);
 
 impl TaskView {
     /// The task in `exchange`, if the answer is a 2xx with a JSON object body.
@@ -52,8 +61,8 @@ impl TaskView {
         if !(200..300).contains(&exchange.status) {
             return None;
         }
-        match exchange.json() {
-            Ok(Value::Object(body)) => Some(TaskView { body }),
+        match exchange.json_shared() {
+            Ok(body) if body.is_object() => Some(TaskView { body }),
             _ => None,
         }
     }
@@ -62,30 +71,33 @@ impl TaskView {
     #[cfg_attr(not(feature = "internals"), allow(dead_code))]
     /// The task in a body already parsed, if it is a JSON object.
     pub fn from_value(value: Value) -> Option<TaskView> {
-        match value {
-            Value::Object(body) => Some(TaskView { body }),
-            _ => None,
-        }
+        value.is_object().then(|| TaskView {
+            body: Arc::new(value),
+        })
+    }
+
+    fn fields(&self) -> &Map<String, Value> {
+        self.body.as_object().unwrap_or(&NO_FIELDS)
     }
 
     /// Whether the body is `{}`.
     pub fn is_empty(&self) -> bool {
-        self.body.is_empty()
+        self.fields().is_empty()
     }
 
     /// The body as a JSON value again, for a check that searches it.
     pub fn into_value(self) -> Value {
-        Value::Object(self.body)
+        Arc::unwrap_or_clone(self.body)
     }
 
     /// The raw value of a field, for the few checks that walk nested values.
     pub fn raw(&self, name: &str) -> Option<&Value> {
-        self.body.get(name)
+        self.fields().get(name)
     }
 
     /// A string field; `""` and `null` are unset.
     pub fn string(&self, name: &str) -> Slot<&str> {
-        match self.body.get(name) {
+        match self.fields().get(name) {
             None => Slot::Missing,
             Some(Value::Null) => Slot::Unset,
             Some(Value::String(text)) if text == UNSET_STRING => Slot::Unset,
@@ -98,7 +110,7 @@ impl TaskView {
     /// documented type: a float, a string or an integer past int64 is the schema check's
     /// finding.
     pub fn time(&self, name: &str) -> Slot<i64> {
-        match self.body.get(name) {
+        match self.fields().get(name) {
             None => Slot::Missing,
             Some(Value::Null) => Slot::Unset,
             Some(Value::Number(number)) => match number.as_i64() {

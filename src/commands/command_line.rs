@@ -69,6 +69,11 @@ enum Command {
         #[arg(long, env = "MJ_DIALECT", value_name = "NAME",
               value_parser = crate::contract::dialect::parse_name)]
         dialect: Option<&'static crate::contract::dialect::Dialect>,
+        /// Once listening, write where and how to reach it to PATH as JSON, for scripts:
+        /// `{"url", "api_key", "task_ids", "advancing_task_id"}` (written whole, then
+        /// renamed into place, so a reader never sees half of it; removed on exit).
+        #[arg(long, value_name = "PATH")]
+        ready_file: Option<std::path::PathBuf>,
     },
     /// List the dialects: the contracts real server families keep, one line each.
     Dialects,
@@ -161,6 +166,7 @@ pub fn main() -> ExitCode {
             advance_step,
             list_faults: false,
             dialect,
+            ready_file,
         } => {
             let addr = match provider::server::listen_addr(&host, port) {
                 Ok(addr) => addr,
@@ -179,6 +185,7 @@ pub fn main() -> ExitCode {
                 faults,
                 advance_step,
                 dialect,
+                ready_file,
             };
             serve_mock(addr, mock)
         }
@@ -243,6 +250,57 @@ struct Mock {
     faults: Vec<Fault>,
     advance_step: Duration,
     dialect: Option<&'static crate::contract::dialect::Dialect>,
+    /// `--ready-file`: where to write the machine-readable [`ReadyFile`].
+    ready_file: Option<std::path::PathBuf>,
+}
+
+/// What `--ready-file` holds: everything a script needs to run against the mock, so that
+/// no script parses the lines printed for people (which change as they improve).
+#[derive(Debug, serde::Serialize)]
+struct ReadyFile<'a> {
+    /// The base URL, `http://IP:PORT/`.
+    url: &'a str,
+    /// The key the mock accepts (a script needs it; the file is created readable by its
+    /// owner alone).
+    api_key: &'a str,
+    /// How the key is sent, e.g. `Authorization: Bearer <key>`.
+    key_hint: String,
+    /// The seeded task ids, in the order the human listing shows them.
+    task_ids: &'a [String],
+    /// The advancing task, for `--watch` (not among `task_ids`).
+    advancing_task_id: &'a str,
+}
+
+/// Writes the ready file beside its final path, then renames it into place: a script that
+/// polls for the file never reads a half-written one.
+fn write_ready_file(path: &std::path::Path, running: &RunningProvider, mock: &Mock) -> std::io::Result<()> {
+    let ready = ReadyFile {
+        url: running.base_url.as_str(),
+        api_key: &running.api_key,
+        key_hint: provider::dialect::key_hint(mock.dialect),
+        task_ids: &running.task_ids,
+        advancing_task_id: &running.advancing_task_id,
+    };
+    let mut text = serde_json::to_string_pretty(&ready).map_err(std::io::Error::other)?;
+    text.push('\n');
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = std::path::PathBuf::from(partial);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let written = options
+        .open(&partial)
+        .and_then(|mut file| std::io::Write::write_all(&mut file, text.as_bytes()))
+        .and_then(|()| std::fs::rename(&partial, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    written
 }
 
 /// How long open connections get to finish once a signal arrived.
@@ -271,8 +329,21 @@ fn serve_mock(addr: SocketAddr, mock: Mock) -> ExitCode {
                 })
             }
         };
+        // The file first: a path it cannot write is a usage error, with nothing printed.
+        if let Some(path) = &mock.ready_file {
+            if let Err(source) = write_ready_file(path, &running, &mock) {
+                return harness::usage_exit(&UsageError::ReadyFile {
+                    path: path.clone(),
+                    source,
+                });
+            }
+        }
         print_ready(&running, &mock, generated);
         interrupted().await;
+        if let Some(path) = &mock.ready_file {
+            // It describes a server that is going away; a stale one would mislead a script.
+            let _ = std::fs::remove_file(path);
+        }
         // Dropping the handle starts the graceful shutdown; the runtime's own deadline
         // below bounds it, so a client holding a connection open cannot keep us alive.
         drop(running);

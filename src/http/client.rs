@@ -196,6 +196,7 @@ impl TargetClient {
             time_limit: self.limits.max_response_time,
             wire: None,
             content_coding,
+            parsed: Default::default(),
         })
     }
 

@@ -109,6 +109,7 @@ pub async fn exchange(
         time_limit: limits.max_response_time,
         wire: Some(facts),
         content_coding,
+        parsed: Default::default(),
     })
 }
 

@@ -198,6 +198,7 @@ fn read(meta: &Path, body: &Path, request: &RequestSpec) -> Option<Exchange> {
         time_limit: None,
         wire: None,
         content_coding: None,
+        parsed: Default::default(),
     })
 }
 

@@ -33,6 +33,8 @@ pub(super) fn shed(
 ) -> (Answer, Option<checks::Verdict>) {
     let mut verdict = None;
     if let Ok(exchange) = &mut answer {
+        // Kept for the whole run, thousands of them: no decoded copy beside each body.
+        exchange.parsed = crate::http::exchange::ParsedBody::not_kept();
         if exchange.body.len() > SHED_BODY_KEPT {
             let schema = Check::ResponseSchemaConformance;
             verdict = Some(schema.run(&context.contract.fetch, &Probe::KnownTask, exchange));
@@ -128,11 +130,14 @@ impl Fuzzer {
         let queue = Mutex::new(pending.into_iter());
         std::thread::scope(|scope| {
             for _ in 0..senders {
-                scope.spawn(|| loop {
-                    let next = queue.lock().map(|mut queue| queue.next());
-                    let Ok(Some(request)) = next else { return };
-                    let answer = self.send_and_keep(request);
-                    let _ = self.slot(request).set(answer);
+                scope.spawn(|| {
+                    // Each request driven on the sender's own thread (see there).
+                    RunContext::with_own_runtime(|| loop {
+                        let next = queue.lock().map(|mut queue| queue.next());
+                        let Ok(Some(request)) = next else { return };
+                        let answer = self.send_and_keep(request);
+                        let _ = self.slot(request).set(answer);
+                    })
                 });
             }
         });
