@@ -12,10 +12,11 @@
 # that is not set) is left out, so mjconform refuses the run in one line unless INPUT_NO_KEY
 # is `true` (a keyless check on purpose).
 #
-# Levels: `deny` lists failures that fail the step (default: all, the exit code of the
-# check); `warn` makes a failing check a warning annotation and a green step; `allow`
-# ignores it (the reports still hold every trial). Only `all` is a level here: per-check
-# levels are baseline entries (docs/baseline.md), which keep a finding known and visible.
+# Levels: `deny`, `warn` and `allow` take check names (comma separated), passed on as
+# `--deny`, `--warn` and `--allow` (docs/http-rules.md lists each check's default level; an
+# unknown name is refused, exit 2). The value `all` is the step's own level instead:
+# `warn: all` makes a failing run a warning annotation and a green step, `allow: all` keeps
+# it only in the reports (which still hold every trial); `deny: all` is the default.
 set -uo pipefail
 
 fail() { printf 'error: failed to run the mjconform action: %s\n' "$*" >&2; exit 2; }
@@ -24,12 +25,14 @@ fail() { printf 'error: failed to run the mjconform action: %s\n' "$*" >&2; exit
 reports="${INPUT_REPORTS:-junit,json,markdown,html}"
 report_dir="${INPUT_REPORT_DIR:-mjconform-reports}"
 level="deny"
-[ -n "${INPUT_WARN:-}" ] && level="warn"
-[ -n "${INPUT_ALLOW:-}" ] && level="allow"
-for value in "${INPUT_DENY:-}" "${INPUT_WARN:-}" "${INPUT_ALLOW:-}"; do
+[ "${INPUT_WARN:-}" = "all" ] && level="warn"
+[ "${INPUT_ALLOW:-}" = "all" ] && level="allow"
+level_args=()
+for pair in "deny:${INPUT_DENY:-}" "warn:${INPUT_WARN:-}" "allow:${INPUT_ALLOW:-}"; do
+  name="${pair%%:*}" value="${pair#*:}"
   case "$value" in
     "" | all) ;;
-    *) fail "levels take \`all\` (per-check levels are baseline entries, see docs/baseline.md), got \`$value\`" ;;
+    *) level_args+=("--$name" "$value") ;;
   esac
 done
 
@@ -44,6 +47,7 @@ args=(check --target-url "$INPUT_TARGET_URL" --report "$reports" --report-dir "$
 [ -n "${INPUT_DIALECT:-}" ] && args+=(--dialect "$INPUT_DIALECT")
 [ -n "${INPUT_BASELINE:-}" ] && args+=(--baseline "$INPUT_BASELINE")
 [ -n "${INPUT_FUZZ_CASES:-}" ] && args+=(--fuzz-cases "$INPUT_FUZZ_CASES")
+args+=("${level_args[@]}")
 if [ -n "${INPUT_ARGS:-}" ]; then
   # shellcheck disable=SC2206 # split on spaces, as the input's description says
   extra=($INPUT_ARGS)

@@ -562,7 +562,7 @@ impl SpecFiles {
         .expect("write a baseline");
         std::fs::write(
             dir.join("bad-until.toml"),
-            "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
+            "version = 1\n[[deviation]]\ncheck = \"response_schema_conformance\"\nrule = \"type\"\npointer = \"/status\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
         )
         .expect("write a baseline");
         SpecFiles(dir)
@@ -1105,6 +1105,17 @@ fn the_action_script_checks_writes_reports_and_outputs() -> Result<(), Failed> {
     warned.expect_code(0)?;
     if !String::from_utf8_lossy(&warned.output.stdout).contains("::warning title=mjconform::") {
         return Err(format!("no warning annotation; {}", warned.shown()).into());
+    }
+    // A check name is a level of the check itself: the fault's check at `warn` is a
+    // warning in the reports and a green step, with no annotation of a failed run.
+    let check_warned = run(
+        "warn-check",
+        &faulty,
+        &[("INPUT_API_KEY", key), ("INPUT_WARN", "time_plausibility")],
+    )?;
+    check_warned.expect_code(0)?;
+    if !check_warned.file("github-output").contains("exit-code=0\n") {
+        return Err(format!("no exit-code=0 output; {}", check_warned.shown()).into());
     }
     let bad_level = run(
         "bad-level",

@@ -792,7 +792,7 @@ reason = "every family sends integers"
             ),
             ("not toml at all [", "b.toml"),
             (
-                "version = 1\n[[deviation]]\ncheck = \"x\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
+                "version = 1\n[[deviation]]\ncheck = \"x\"\nrule = \"r\"\nreason = \"y\"\nuntil = \"2026-02-31\"\n",
                 "`until = \"2026-02-31\"` is not a YYYY-MM-DD date",
             ),
             (

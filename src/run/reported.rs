@@ -20,7 +20,10 @@ impl Reported {
     /// add nothing.
     pub fn by_suite(context: &RunContext, check: Check) -> Reported {
         let mut kinds = BTreeSet::new();
-        let credential_refused = context.credential_problem().is_some();
+        // Asked only of an answer that was refused: the question may send requests (the
+        // planned ones not answered yet, a placement probe), and a run with no refusal has
+        // no reason to spend them.
+        let credential_refused = std::cell::OnceCell::new();
         for case in &context.cases {
             if !check.applies_to(&case.probe) {
                 continue;
@@ -31,9 +34,9 @@ impl Reported {
             if check.reads_task_body() && !(200..300).contains(&exchange.status) {
                 continue;
             }
-            if credential_refused
-                && matches!(case.probe, Probe::KnownTask | Probe::UnknownTask)
+            if matches!(case.probe, Probe::KnownTask | Probe::UnknownTask)
                 && matches!(exchange.status, 401 | 403)
+                && *credential_refused.get_or_init(|| context.credential_problem().is_some())
             {
                 continue;
             }

@@ -380,6 +380,9 @@ fn validate(
             Some(value) => Some(ApiKey::new(value)),
         },
     };
+    if let Source::Url(url) = &source {
+        refuse_key_in_url(url, key.as_ref())?;
+    }
     // `mjconform check` refuses a URL target without a task (a run that judged none would be
     // green): say so here, naming the target, before any target runs.
     if matches!(source, Source::Url(_)) && entry.task_ids.is_empty() {
@@ -388,9 +391,6 @@ fn validate(
              needs one; a mock brings its own)"
                 .to_owned(),
         );
-    }
-    if let Source::Url(url) = &source {
-        refuse_key_in_url(url, key.as_ref())?;
     }
     for (what, ids) in [("task_ids", &entry.task_ids), ("watch", &entry.watch)] {
         if ids
