@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     if std::env::var_os(CHILD_RUN).is_some() {
         return child_run();
     }
-    let arguments = harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let mut memory = Trial::bench("peak_memory_vs_body_size", peak_memory_vs_body_size);
     if peak_rss_kib().is_none() {
         // Reported as not run, with the reason, rather than passing on nothing measured.
@@ -43,7 +43,7 @@ fn main() -> ExitCode {
         Trial::bench("provider_under_bad_input", provider_under_bad_input),
         memory,
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn runtime() -> tokio::runtime::Runtime {

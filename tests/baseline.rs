@@ -431,7 +431,7 @@ fn malformed_baselines_are_bad_input() -> Result<(), Failed> {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         Trial::test("baseline::the_whole_loop", the_whole_loop),
         Trial::test(
@@ -451,5 +451,5 @@ fn main() -> ExitCode {
             malformed_baselines_are_bad_input,
         ),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }

@@ -32,7 +32,7 @@ fn mistake(name: &'static str, args: &[&str], words: &[&str]) -> Mistake {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let files = SpecFiles::write();
     let refused = refused_url();
     let mut mistakes = vec![
@@ -509,7 +509,7 @@ fn main() -> ExitCode {
             the_action_script_checks_writes_reports_and_outputs,
         ),
     ]);
-    let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
+    let conclusion = mjconform::commands::self_tests::run_self_tests(&arguments, trials);
     drop(files);
     drop(busy);
     conclusion.exit_code()

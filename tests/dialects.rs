@@ -212,7 +212,7 @@ fn expectations() -> Vec<(&'static str, &'static str, Vec<&'static str>)> {
 }
 
 fn main() -> ExitCode {
-    let mut arguments = mjconform::commands::harness::test_arguments();
+    let mut arguments = mjconform::commands::self_tests::test_arguments();
     arguments.test_threads.get_or_insert(4);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -284,7 +284,7 @@ fn main() -> ExitCode {
         "dialects::identify::a_key_refused_everywhere_names_no_family",
         move || identify_refused(&runtime_for_refusal),
     ));
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// With a key the server accepts in no place, identify tries each placement once, ranks the

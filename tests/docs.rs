@@ -484,7 +484,7 @@ fn not_run(
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let scratch_root = std::env::temp_dir().join(format!("mjconform-docs-{}", std::process::id()));
     let bin_dir = scratch_root.join("bin");
@@ -565,7 +565,7 @@ fn main() -> ExitCode {
         "the_stated_rust_version_builds_the_locked_tree",
         move || rust_version_holds(&msrv_root),
     ));
-    let conclusion = mjconform::commands::harness::run_self_tests(&arguments, trials);
+    let conclusion = mjconform::commands::self_tests::run_self_tests(&arguments, trials);
     let _ = std::fs::remove_dir_all(&scratch_root);
     conclusion.exit_code()
 }

@@ -748,7 +748,7 @@ fn listing_sends_nothing_and_zero_cases_turn_fuzzing_off() -> Result<(), Failed>
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     // A simulated crash unwinds out of a server handler on purpose; keep its panic quiet.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -837,5 +837,5 @@ fn main() -> ExitCode {
             listing_sends_nothing_and_zero_cases_turn_fuzzing_off,
         ),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }

@@ -42,7 +42,7 @@ fn main() -> ExitCode {
     if std::env::var_os(CHILD_RUN).is_some() {
         return child_run();
     }
-    let arguments = harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         trial("a_stalled_server_times_out", a_stalled_server_times_out),
         trial("a_dripping_body_times_out", a_dripping_body_times_out),
@@ -130,7 +130,7 @@ fn main() -> ExitCode {
             concurrency_bounds_requests_in_flight,
         ),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn trial(name: &str, test: fn() -> Result<(), Failed>) -> Trial {

@@ -491,7 +491,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -517,7 +517,7 @@ fn main() -> ExitCode {
         "http_rules::a_run_sends_a_stated_number_of_requests",
         move || request_count(&counted),
     ));
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// Serves `behaviour` on 127.0.0.1 until the runtime ends; one request per connection.

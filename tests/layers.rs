@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use libtest_mimic::{Failed, Trial};
 
 fn main() -> ExitCode {
-    let args = mjconform::commands::harness::test_arguments();
+    let args = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         Trial::test("layers::architecture_names_every_folder_of_src", || {
             let root = root();

@@ -18,7 +18,6 @@ use std::sync::LazyLock;
 use std::time::Instant;
 
 use libtest_mimic::{Failed, Trial};
-use mjconform::commands::harness;
 use mjconform::contract::dialect::Dialect;
 use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
 use serde_json::Value;
@@ -47,7 +46,7 @@ static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
 });
 
 fn main() -> ExitCode {
-    let arguments = harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         trial("six_targets_at_once_fill_every_cell", six_targets_at_once),
         trial(
@@ -78,7 +77,7 @@ fn main() -> ExitCode {
         )
         .with_ignored_flag(true),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn trial(name: &str, body: fn() -> Result<(), Failed>) -> Trial {

@@ -17,7 +17,6 @@ use std::time::Duration;
 
 use libtest_mimic::{Failed, Trial};
 use mjconform::checks::Finding;
-use mjconform::commands::harness;
 use mjconform::http::client::ClientLimits;
 use mjconform::http::exchange::{Exchange, SentRequest};
 use mjconform::message::redact::Redactor;
@@ -42,7 +41,7 @@ static VALIDATOR: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
 });
 
 fn main() -> ExitCode {
-    let arguments = harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         trial(
             "writes_every_format_under_its_file_name",
@@ -101,7 +100,7 @@ fn main() -> ExitCode {
         ),
         trial("a_write_error_names_format_and_path", write_error),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 fn trial(name: &str, test: fn() -> Result<(), Failed>) -> Trial {

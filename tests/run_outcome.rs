@@ -455,7 +455,7 @@ fn ctrl_c_writes_what_was_gathered() -> Result<(), Failed> {
 }
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let _ = std::io::stdout().flush();
     let trials = vec![
         Trial::test("run::json_output_is_json_alone", json_output_is_json_alone),
@@ -488,7 +488,7 @@ fn main() -> ExitCode {
             ignored_trials_are_skipped,
         ),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// Against an external target with no snapshot baseline, the snapshot trials are ignored:

@@ -15,7 +15,7 @@ use mjconform::contract::spec::DEFAULT_SPEC;
 use mjconform::provider::{self, Fault, ProviderConfig, RunningProvider};
 
 fn main() -> ExitCode {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         Trial::test(
             "a_spec_documenting_400_for_unknown_ids_accepts_them",
@@ -26,7 +26,7 @@ fn main() -> ExitCode {
             a_spec_listing_another_status_accepts_it,
         ),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// new-api answers an unknown id with 400. Documented as such, with no 404, the same

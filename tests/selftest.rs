@@ -44,7 +44,7 @@ const SKIPPED_FAMILIES: &[&str] = &["snapshot::"];
 const DEFAULT_PARALLEL_RUNS: usize = 4;
 
 fn main() -> ExitCode {
-    let mut arguments = mjconform::commands::harness::test_arguments();
+    let mut arguments = mjconform::commands::self_tests::test_arguments();
     arguments.test_threads.get_or_insert(DEFAULT_PARALLEL_RUNS);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -80,7 +80,7 @@ fn main() -> ExitCode {
             move || fault_run(&runtime, fault, expected),
         ));
     }
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit_code()
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit_code()
 }
 
 /// What one harness run reported.

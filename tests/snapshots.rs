@@ -26,7 +26,7 @@ const NOW_MS: i64 = 1_747_133_323_000;
 const HOUR_MS: i64 = 3_600_000;
 
 fn main() {
-    let arguments = mjconform::commands::harness::test_arguments();
+    let arguments = mjconform::commands::self_tests::test_arguments();
     let trials = vec![
         Trial::test(
             "a_changed_field_fails_exactly_its_snapshot",
@@ -53,7 +53,7 @@ fn main() {
             committed_baselines_hold_no_key_and_no_port,
         ),
     ];
-    mjconform::commands::harness::run_self_tests(&arguments, trials).exit();
+    mjconform::commands::self_tests::run_self_tests(&arguments, trials).exit();
 }
 
 /// A server on 127.0.0.1:0 for the length of a test; dropping it stops the server.

@@ -9,7 +9,6 @@
 //! `--format json` or `--list` output stays machine-readable.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -19,9 +18,9 @@ use libtest_mimic::{Arguments, Completion, Trial};
 
 use crate::checks::levels::{self, Level, Levels};
 use crate::checks::Finding;
-use crate::errors::{BaselineError, UsageError};
-use crate::reports::{self, Format};
-use crate::run::baseline::{self, Baseline, LoadRules, Observed};
+use crate::errors::UsageError;
+use crate::reports::{self};
+use crate::run::baseline::{Baseline, LoadRules};
 use crate::run::cli::{first_line, parse_run_args, run_help, split_args};
 use crate::run::context::RunContext;
 use crate::run::outcome::{
@@ -29,6 +28,10 @@ use crate::run::outcome::{
 };
 use crate::run::trial::{PlannedTrial, Scope};
 use crate::run::up_front;
+
+use super::outputs::{
+    check_writable, default_report_dir, step_summary, write_baseline, write_reports, ReportPlan,
+};
 
 /// Who is running the suite, which decides the exit codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,12 +94,6 @@ pub fn usage_exit(err: &UsageError) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// Where the reports of a run go.
-#[derive(Debug, Clone)]
-struct ReportPlan {
-    formats: Vec<Format>,
-    dir: PathBuf,
-}
 
 /// A prepared run: its context, libtest's arguments, and what the run's readers need.
 struct Run {
@@ -257,7 +254,8 @@ impl Run {
         if let Some(path) = &self.context.args.write_baseline {
             match write_baseline(path, &records, &cases_run) {
                 Ok(entries) => eprintln!(
-                    "mjconform: baseline of {entries} written to {}",
+                    "mjconform: baseline of {} written to {}",
+                    count(entries, "entry"),
                     path.display()
                 ),
                 Err(err) => {
@@ -664,108 +662,6 @@ fn cases_by_check(planned: &[PlannedTrial]) -> BTreeMap<String, BTreeSet<String>
     map
 }
 
-/// Writes every finding of the run (new and known) as a baseline; returns how many entries.
-fn write_baseline(
-    path: &std::path::Path,
-    records: &[TrialRecord],
-    cases_run: &BTreeMap<String, BTreeSet<String>>,
-) -> Result<String, BaselineError> {
-    let observed: Vec<Observed> = records
-        .iter()
-        .filter(|record| record.family != outcome::Family::Snapshot)
-        .flat_map(|record| {
-            record
-                .findings
-                .iter()
-                .chain(&record.known)
-                .map(|finding| Observed {
-                    check: record.check.clone(),
-                    case: record.case.clone(),
-                    finding: Finding {
-                        pointer: finding.pointer.clone(),
-                        rule: finding.rule.clone(),
-                        expected: finding.expected.clone(),
-                        actual: finding.actual.clone(),
-                        message: finding.message.clone(),
-                    },
-                })
-        })
-        .collect();
-    let text = baseline::render(&observed, cases_run);
-    std::fs::write(path, &text).map_err(|source| BaselineError::Write {
-        path: path.to_owned(),
-        source,
-    })?;
-    Ok(count(text.matches("[[deviation]]").count(), "entry"))
-}
-
-fn check_writable(path: &std::path::Path) -> Result<(), UsageError> {
-    let parent = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-        .unwrap_or(std::path::Path::new("."));
-    if parent.is_dir() {
-        Ok(())
-    } else {
-        Err(UsageError::Baseline(BaselineError::Write {
-            path: path.to_owned(),
-            source: std::io::Error::new(
-                std::io::ErrorKind::NotFound,
-                format!("the directory {} does not exist", parent.display()),
-            ),
-        }))
-    }
-}
-
-/// `target/mjconform/` of the package when cargo runs us, else `mjconform-reports/`.
-fn default_report_dir() -> PathBuf {
-    match std::env::var_os("CARGO_MANIFEST_DIR") {
-        Some(dir) => PathBuf::from(dir).join("target").join("mjconform"),
-        None => PathBuf::from("mjconform-reports"),
-    }
-}
-
-/// Writes the asked-for reports and prints where each went; with `GITHUB_STEP_SUMMARY` set,
-/// appends the Markdown summary there too.
-fn write_reports(
-    plan: &ReportPlan,
-    facts: &RunFacts,
-    totals: &RunTotals,
-    records: &[TrialRecord],
-) -> Result<(), crate::errors::ReportError> {
-    let report = reports::Report {
-        facts,
-        totals,
-        trials: records,
-    };
-    if !plan.formats.is_empty() {
-        for path in reports::write(&report, &plan.formats, &plan.dir)? {
-            eprintln!("mjconform: report written to {}", path.display());
-        }
-    }
-    if let Some(summary) = step_summary() {
-        use std::io::Write as _;
-        let written = std::fs::OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&summary)
-            .and_then(|mut file| file.write_all(reports::markdown(&report).as_bytes()));
-        match written {
-            Ok(()) => eprintln!("mjconform: summary appended to $GITHUB_STEP_SUMMARY"),
-            Err(err) => eprintln!(
-                "mjconform: could not append the summary to {}: {err}",
-                PathBuf::from(summary).display()
-            ),
-        }
-    }
-    Ok(())
-}
-
-/// The file `GITHUB_STEP_SUMMARY` names, when set.
-fn step_summary() -> Option<std::ffi::OsString> {
-    std::env::var_os("GITHUB_STEP_SUMMARY").filter(|s| !s.is_empty())
-}
-
 fn to_exit(conclusion: libtest_mimic::Conclusion, mode: Mode, strict_failure: bool) -> ExitCode {
     match mode {
         Mode::CargoTest if strict_failure && !conclusion.has_failed() => ExitCode::from(101),
@@ -822,74 +718,4 @@ fn selected_cases(
         })
         .cloned()
         .collect()
-}
-
-/// Why a self-test binary's trials are ignored on this run, once [`test_arguments`] saw a
-/// target.
-static STEPPING_ASIDE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-
-// Reached only by the test tree (tests/, benches/).
-#[cfg_attr(not(feature = "internals"), allow(dead_code))]
-/// libtest-mimic arguments for a test binary that is not the conformance suite: cargo
-/// forwards `cargo test -- --target-url ...` to every test binary, so each one drops the
-/// run options before libtest parses the rest. Given a target, such a binary (it tests
-/// mjconform itself) steps aside, so the run is the conformance suite alone: its trials are
-/// listed as ignored, with the reason, by [`run_self_tests`].
-pub fn test_arguments() -> Arguments {
-    let (ours, theirs) = split_args(std::env::args());
-    let target_given = ours
-        .iter()
-        .any(|arg| arg == "--target-url" || arg.starts_with("--target-url="))
-        || std::env::var_os("MJ_TARGET_URL").is_some_and(|url| !url.is_empty());
-    if target_given {
-        let binary = std::env::args()
-            .next()
-            .and_then(|path| {
-                std::path::Path::new(&path)
-                    .file_name()
-                    .map(|name| name.to_string_lossy().into_owned())
-            })
-            .unwrap_or_default();
-        let binary = binary.split('-').next().unwrap_or_default().to_owned();
-        eprintln!(
-            "mjconform: `{binary}` tests mjconform itself and steps aside: with a target, the run is the conformance suite alone"
-        );
-        let _ = STEPPING_ASIDE.set(format!(
-            "`{binary}` tests mjconform itself; with a target (--target-url or MJ_TARGET_URL) \
-             only the conformance suite runs"
-        ));
-    }
-    match Arguments::try_parse_from(theirs) {
-        Ok(arguments) => arguments,
-        Err(err) => {
-            eprintln!(
-                "error: failed to parse arguments: {}",
-                first_line(&err.to_string())
-            );
-            std::process::exit(EXIT_USAGE.into());
-        }
-    }
-}
-
-// Reached only by the test tree (tests/, benches/).
-#[cfg_attr(not(feature = "internals"), allow(dead_code))]
-/// Runs a self-test binary's trials, or, when a target was given (see [`test_arguments`]),
-/// reports each as ignored with the reason: `cargo test` with `MJ_TARGET_URL` exported then
-/// says how many self tests it did not run, rather than passing having run nothing.
-pub fn run_self_tests(arguments: &Arguments, trials: Vec<Trial>) -> libtest_mimic::Conclusion {
-    let trials = match STEPPING_ASIDE.get() {
-        None => trials,
-        Some(reason) => trials
-            .into_iter()
-            .map(|trial| {
-                let reason = reason.clone();
-                let kind = trial.kind().to_owned();
-                Trial::ignorable_test(trial.name().to_owned(), move || {
-                    Ok(Completion::ignored_with(reason))
-                })
-                .with_kind(kind)
-            })
-            .collect(),
-    };
-    libtest_mimic::run(arguments, trials)
 }

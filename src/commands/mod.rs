@@ -8,3 +8,5 @@ pub mod harness;
 pub mod identify;
 pub mod command_line;
 pub mod matrix;
+mod outputs;
+pub mod self_tests;

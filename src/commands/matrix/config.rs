@@ -592,8 +592,8 @@ deadline = 30
             );
         }
         // A query string without a key is fine.
-        let text = "[[target]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/?region=eu\"\nkey_env = \"RELAY_KEY\"\n";
-        assert!(parse_text(text).is_ok());
+        let text = "[[target]]\nname = \"a\"\nurl = \"http://127.0.0.1:1/?region=eu\"\nkey_env = \"RELAY_KEY\"\ntask_ids = [\"1\"]\n";
+        assert!(parse_text(text).is_ok(), "{:?}", parse_text(text));
     }
 
     #[test]
