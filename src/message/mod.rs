@@ -8,3 +8,4 @@
 pub mod failure;
 pub mod pointer_span;
 pub mod redact;
+mod secret_forms;

@@ -10,6 +10,7 @@ mod grouping;
 pub mod known;
 mod wrong;
 mod html;
+mod html_evidence;
 mod json;
 mod json_span;
 mod junit;
