@@ -24,6 +24,12 @@ use crate::provider::{self, ProviderConfig, RunningProvider};
 use crate::run::cli::RunArgs;
 use crate::run::shared_answers::SharedAnswers;
 
+pub use super::case_names::{
+    path_variants, task_case_name, unknown_id_like, TASK_CASE_PREFIX,
+};
+use super::case_names::case_name_for;
+pub use super::target_url::parse_target_url;
+
 thread_local! {
     /// A sender thread's own runtime, set by [`RunContext::with_own_runtime`].
     static OWN_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
@@ -89,163 +95,6 @@ impl std::fmt::Debug for RunContext {
             .field("cases", &self.cases.len())
             .finish_non_exhaustive()
     }
-}
-
-/// Checks a target URL: absolute, http or https, with a host.
-pub fn parse_target_url(raw: &str) -> Result<Url, UsageError> {
-    let invalid = |reason: &str| UsageError::TargetUrl {
-        url: raw.to_owned(),
-        reason: reason.to_owned(),
-    };
-    let trimmed = raw.trim();
-    if let Some(with_scheme) = missing_scheme(trimmed) {
-        return Err(invalid(&format!(
-            "it has no scheme: add http:// (`{with_scheme}`), or https:// for TLS"
-        )));
-    }
-    let url = Url::parse(trimmed).map_err(|err| invalid(&err.to_string()))?;
-    if url.scheme() != "http" && url.scheme() != "https" {
-        return Err(invalid(&format!(
-            "scheme `{}` is not http or https",
-            url.scheme()
-        )));
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(invalid("it has no host"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("give the base URL without a query or fragment"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(invalid(
-            "credentials in the URL would be sent in clear; use --api-key",
-        ));
-    }
-    if let Some(base) = pasted_endpoint(&url) {
-        // Kept, it would become the prefix of every request (`…/fetch/mj/task/…/fetch`),
-        // and every answer a 404 blamed on the server.
-        return Err(invalid(&format!(
-            "that is the fetch endpoint, not the base URL: give `{base}` (mjconform adds \
-             `mj/task/{{id}}/fetch` itself)"
-        )));
-    }
-    Ok(url)
-}
-
-/// `127.0.0.1:8080`, `localhost:8080/api/`, `relay.example`: a host (and port) with no
-/// scheme, which `Url` reads as a relative URL or as the scheme `localhost:`. Returns the URL
-/// with `http://` added, for the message.
-fn missing_scheme(raw: &str) -> Option<String> {
-    if raw.contains("://") || raw.is_empty() {
-        return None;
-    }
-    let authority = raw.split('/').next().unwrap_or_default();
-    let (host, port) = match authority.rsplit_once(':') {
-        Some((host, port)) => (host, Some(port)),
-        None => (authority, None),
-    };
-    let host_like = !host.is_empty()
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '[' || c == ']');
-    // A bare word (`localhost`, `relay`) or a port-less name with a dot: both read as hosts.
-    let port_like = port.is_none_or(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()));
-    let named = port.is_some() || host.contains('.') || host == "localhost";
-    (host_like && port_like && named).then(|| {
-        let rest = &raw[authority.len()..];
-        let rest = if rest.is_empty() { "/" } else { rest };
-        format!("http://{authority}{rest}")
-    })
-}
-
-/// A URL that holds the fetch endpoint itself (`…/mj/task/ID/fetch`, or a part of it from
-/// `/mj/task/` on): the base URL to give instead.
-fn pasted_endpoint(url: &Url) -> Option<String> {
-    let path = url.path();
-    let at = path.find("/mj/task/").or_else(|| {
-        (path.ends_with("/mj/task") || path.ends_with("/mj/task/")).then(|| path.rfind("/mj/task"))?
-    })?;
-    let mut base = url.clone();
-    base.set_path(&path[..=at]);
-    Some(base.to_string())
-}
-
-/// An id that cannot exist, shaped like the given ones: all zeros for numeric ids (real
-/// ids are timestamp-based), a clearly synthetic string otherwise.
-pub fn unknown_id_like(task_ids: &[String]) -> String {
-    match task_ids.first() {
-        Some(id) if !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) => {
-            "0".repeat(id.len())
-        }
-        _ => "mjconform-no-such-task-0000000000".to_owned(),
-    }
-}
-
-/// The variants of the fetch path `path` of `id` a router may take for it: a trailing slash,
-/// a doubled slash, the id's first character percent-encoded (RFC 3986 makes it the same
-/// id), and the first fixed segment in upper case.
-pub fn path_variants(path: &str, id: &str) -> Vec<(&'static str, String)> {
-    let mut variants = vec![("trailing_slash", format!("{path}/"))];
-    if let Some(second) = path[1..].find('/').map(|at| at + 1) {
-        variants.push((
-            "doubled_slash",
-            format!("{}/{}", &path[..second], &path[second..]),
-        ));
-    }
-    let encoded = crate::http::request::encode_path_segment(id);
-    if let (Some(first), Some(at)) = (id.chars().next(), path.find(&format!("/{encoded}/"))) {
-        if first.is_ascii_alphanumeric() {
-            let rest = &encoded[first.len_utf8()..];
-            let mut changed = path[..=at].to_owned();
-            changed.push_str(&format!("%{:02X}{rest}", first as u32));
-            changed.push_str(&path[at + 1 + encoded.len()..]);
-            variants.push(("encoded_id", changed));
-        }
-    }
-    let first_segment = path[1..].split('/').next().unwrap_or_default();
-    if first_segment.bytes().any(|b| b.is_ascii_lowercase()) {
-        let upper = first_segment.to_ascii_uppercase();
-        variants.push((
-            "uppercase_segment",
-            format!("/{upper}{}", &path[1 + first_segment.len()..]),
-        ));
-    }
-    variants
-}
-
-/// What every known task's case name starts with.
-pub const TASK_CASE_PREFIX: &str = "task_";
-
-/// The case name for a task id, `task_<id>`: only characters that read well in a trial
-/// name. Pass the id through the run's redactor first, so a key given as an id stays out.
-pub fn task_case_name(id: &str) -> String {
-    let mut cleaned: String = id
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(48)
-        .collect();
-    if cleaned.is_empty() {
-        cleaned.push('_');
-    }
-    format!("{TASK_CASE_PREFIX}{cleaned}")
-}
-
-/// [`task_case_name`], made unique among the cases planned so far.
-fn case_name_for(id: &str, taken: &[Arc<Case>]) -> String {
-    let base = task_case_name(id);
-    let mut name = base.clone();
-    let mut n = 2;
-    while taken.iter().any(|case| case.name == name) {
-        name = format!("{base}_{n}");
-        n += 1;
-    }
-    name
 }
 
 impl RunContext {
@@ -424,7 +273,10 @@ impl RunContext {
         };
         for id in &self.task_ids {
             // A key given as a task id (by mistake, or to test) must not reach trial names.
-            let name = case_name_for(&self.redactor.redact(id), &cases);
+            let name = case_name_for(
+                &self.redactor.redact(id),
+                cases.iter().map(|case| case.name.as_str()),
+            );
             add(&mut cases, name, Probe::KnownTask, id, self.credential());
         }
         add(
@@ -838,7 +690,7 @@ mod tests {
             request: RequestSpec::get("", Vec::new()),
             answer: OnceLock::new(),
         })];
-        assert_eq!(case_name_for("a b", &taken), "task_a_b_2");
-        assert_eq!(case_name_for("123", &taken), "task_123");
+        assert_eq!(case_name_for("a b", taken.iter().map(|case| case.name.as_str())), "task_a_b_2");
+        assert_eq!(case_name_for("123", taken.iter().map(|case| case.name.as_str())), "task_123");
     }
 }

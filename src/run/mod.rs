@@ -7,10 +7,12 @@
 //! Imports [`crate::provider`] (the embedded target) and everything below it.
 
 pub mod baseline;
+mod case_names;
 pub mod cli;
 pub mod context;
 pub mod outcome;
 pub mod reported;
 pub mod shared_answers;
+mod target_url;
 pub mod trial;
 pub mod up_front;
