@@ -683,14 +683,8 @@ mod tests {
 
     #[test]
     fn case_names_are_clean_and_unique() {
-        let taken = vec![Arc::new(Case {
-            name: "task_a_b".into(),
-            probe: Probe::KnownTask,
-            task_id: "a/b".into(),
-            request: RequestSpec::get("", Vec::new()),
-            answer: OnceLock::new(),
-        })];
-        assert_eq!(case_name_for("a b", taken.iter().map(|case| case.name.as_str())), "task_a_b_2");
-        assert_eq!(case_name_for("123", taken.iter().map(|case| case.name.as_str())), "task_123");
+        let taken = ["task_a_b"];
+        assert_eq!(case_name_for("a b", taken.into_iter()), "task_a_b_2");
+        assert_eq!(case_name_for("123", taken.into_iter()), "task_123");
     }
 }
