@@ -21,7 +21,7 @@ use serde_json::{Map, Number, Value};
 use crate::http::auth::wrong_key_like;
 
 use super::secret_forms::{
-    decode_escapes, holds_piece, mask_pieces, secret_forms, sort_longest_first,
+    decode_escapes, holds_piece, mask_pieces, merge_spans, secret_forms, sort_longest_first,
     MIN_SHIFTED_FORM_CHARS,
 };
 pub use super::secret_forms::SECRET_PLACEHOLDER;
@@ -335,15 +335,7 @@ impl Redactor {
                 }
             }
         }
-        spans.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::new();
-        for (start, end) in spans {
-            match merged.last_mut() {
-                Some(last) if start <= last.1 => last.1 = last.1.max(end),
-                _ => merged.push((start, end)),
-            }
-        }
-        merged
+        merge_spans(spans)
             .into_iter()
             .filter(|&(start, end)| text.is_char_boundary(start) && text.is_char_boundary(end))
             .collect()

@@ -124,17 +124,8 @@ pub(super) fn mask_pieces(needles: &[String], text: String) -> String {
     if spans.is_empty() {
         return text;
     }
-    // Overlapping and touching pieces become one, so no part of a piece is left.
-    spans.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::new();
-    for (start, end) in spans {
-        match merged.last_mut() {
-            Some(last) if start <= last.1 => last.1 = last.1.max(end),
-            _ => merged.push((start, end)),
-        }
-    }
     let mut out = text;
-    for (start, end) in merged.into_iter().rev() {
+    for (start, end) in merge_spans(spans).into_iter().rev() {
         out.replace_range(start..end, SECRET_PLACEHOLDER);
     }
     out
@@ -295,3 +286,16 @@ pub(super) fn json_escape(text: &str) -> String {
     quoted[1..quoted.len() - 1].to_owned()
 }
 
+/// Byte ranges with the overlapping and touching ones made one, in order: masking each
+/// merged range once leaves no part of a piece of a key behind.
+pub(super) fn merge_spans(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::new();
+    for (start, end) in spans {
+        match merged.last_mut() {
+            Some(last) if start <= last.1 => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    merged
+}

@@ -634,8 +634,9 @@ fn days_in_month(year: u32, month: u32) -> u32 {
     }
 }
 
-/// A TOML error on one line, with the line it is on (as the matrix file's errors have).
-fn toml_error_line(text: &str, err: &toml::de::Error) -> String {
+/// A TOML error on one line, with the line it is on, without the quoted source line (which
+/// could hold a key someone pasted). The baseline and the matrix file both read TOML.
+pub(crate) fn toml_error_line(text: &str, err: &toml::de::Error) -> String {
     let message = one_line(err.message());
     match err.span() {
         Some(span) => {

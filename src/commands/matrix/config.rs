@@ -502,17 +502,10 @@ fn refuse_written_keys(table: &toml::Table, target: Option<&str>) -> Result<(), 
     }
 }
 
-/// A TOML syntax error on one line: where it is and what, without the quoted source line
-/// (which could hold a key someone pasted).
+/// A TOML syntax error on one line: where it is and what (the baseline's reader, which
+/// never quotes the source line).
 fn syntax_message(text: &str, err: &toml::de::Error) -> String {
-    let message = one_line(err.message());
-    match err.span() {
-        Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
-        }
-        None => message,
-    }
+    crate::run::baseline::toml_error_line(text, err)
 }
 
 fn one_line(text: &str) -> String {
