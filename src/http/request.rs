@@ -126,13 +126,18 @@ pub enum Reader {
 /// `.`, and URL parsers remove dot segments, so `/mj/task/../fetch` becomes `/mj/fetch`.
 /// The exchange records the path actually sent, so a report shows that.
 pub fn encode_path_segment(id: &str) -> String {
+    // Written byte by byte without a `format!` per escape: fuzzing encodes ids of up to
+    // 16 KiB thousands of times, and the allocation per byte showed in a profile.
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(id.len());
     for byte in id.bytes() {
         let unreserved = byte.is_ascii_alphanumeric() || b"-._~".contains(&byte);
         if unreserved {
             out.push(byte as char);
         } else {
-            out.push_str(&format!("%{byte:02X}"));
+            out.push('%');
+            out.push(HEX[usize::from(byte >> 4)] as char);
+            out.push(HEX[usize::from(byte & 0x0f)] as char);
         }
     }
     out
