@@ -31,6 +31,9 @@ pub struct TargetClient {
     http: reqwest::Client,
     base: Url,
     limits: ClientLimits,
+    /// Where [`TargetClient::send_blocking`] connects: a plain `http` target named by an
+    /// address or `localhost` (see [`crate::http::blocking::addresses_for`]).
+    blocking: Option<std::sync::Arc<[std::net::SocketAddr]>>,
 }
 
 impl TargetClient {
@@ -54,7 +57,13 @@ impl TargetClient {
             .user_agent(concat!("mjconform/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|err| RequestError::Build(error_chain(&err)))?;
-        Ok(TargetClient { http, base, limits })
+        let blocking = crate::http::blocking::addresses_for(&base).map(Into::into);
+        Ok(TargetClient {
+            http,
+            base,
+            limits,
+            blocking,
+        })
     }
 
     // Reached only by the test tree (tests/, benches/).
@@ -88,6 +97,29 @@ impl TargetClient {
             return crate::http::wire::exchange(&parsed, spec, &self.limits).await;
         }
         self.send_by_library(spec).await
+    }
+
+    /// Whether [`TargetClient::send_blocking`] can send `spec`: a request read by the
+    /// library, to a plain `http` target it can connect to without a name lookup.
+    pub fn sends_blocking(&self, spec: &RequestSpec) -> bool {
+        spec.reader == Reader::Library && self.blocking.is_some()
+    }
+
+    /// Sends the request over a blocking socket from the calling thread and reads the
+    /// answer as [`TargetClient::send`] reads it (see [`crate::http::blocking`]), for sender
+    /// threads that wait on one request at a time. Falls back to nothing: callers ask
+    /// [`TargetClient::sends_blocking`] first.
+    pub fn send_blocking(&self, spec: &RequestSpec) -> Result<Exchange, RequestError> {
+        let Some(addresses) = &self.blocking else {
+            return Err(RequestError::Build(
+                "this target is not sent to over a blocking socket".to_owned(),
+            ));
+        };
+        let url = self.url_for(&spec.raw_path);
+        let parsed =
+            Url::parse(&url).map_err(|err| RequestError::Build(format!("{url}: {err}")))?;
+        sendable_headers(&spec.headers)?;
+        crate::http::blocking::exchange(addresses, &parsed, spec, &self.limits)
     }
 
     /// Sends the request through reqwest and reads the body up to the cap.

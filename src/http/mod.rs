@@ -4,6 +4,7 @@
 //! The lowest layer: it imports only [`crate::errors`]. Nothing here knows the contract.
 
 pub mod auth;
+pub mod blocking;
 pub mod client;
 pub mod coding;
 pub mod duplicate_keys;

@@ -33,6 +33,9 @@ pub use super::target_url::parse_target_url;
 thread_local! {
     /// A sender thread's own runtime, set by [`RunContext::with_own_runtime`].
     static OWN_RUNTIME: RefCell<Option<tokio::runtime::Runtime>> = const { RefCell::new(None) };
+    /// Whether this thread sends over blocking sockets where it can, set by
+    /// [`RunContext::with_blocking_sender`].
+    static BLOCKING_SENDER: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Where the run's requests go.
@@ -418,10 +421,36 @@ impl RunContext {
     /// Within [`RunContext::with_own_runtime`] the request is driven on the thread's own
     /// runtime; otherwise on the run's.
     pub fn send(&self, request: &RequestSpec) -> Result<Exchange, RequestError> {
-        OWN_RUNTIME.with(|own| match &*own.borrow() {
-            Some(own) => own.block_on(self.send_async(request)),
-            None => self.runtime.block_on(self.send_async(request)),
+        let blocking = BLOCKING_SENDER.get() && self.client.sends_blocking(request);
+        OWN_RUNTIME.with(|own| {
+            let runtime = own.borrow();
+            let runtime = runtime.as_ref().unwrap_or(&self.runtime);
+            if blocking {
+                // The politeness still decides when it goes and counts it; the exchange
+                // itself blocks this thread, which waits on it anyway.
+                let attempt = || std::future::ready(self.client.send_blocking(request));
+                runtime.block_on(self.politeness.send(attempt))
+            } else {
+                runtime.block_on(self.send_async(request))
+            }
         })
+    }
+
+    /// Runs `work` (a fuzz campaign's sender loop) on a runtime of this thread's own, with
+    /// its requests to a plain `http` target sent over blocking sockets
+    /// ([`crate::http::blocking`]): the reader of answers is the library's in all but the
+    /// machinery, which cost more than the connection itself at thousands of requests. The
+    /// suite keeps reqwest for every request.
+    pub fn with_blocking_sender<R>(work: impl FnOnce() -> R) -> R {
+        struct Restore;
+        impl Drop for Restore {
+            fn drop(&mut self) {
+                BLOCKING_SENDER.set(false);
+            }
+        }
+        BLOCKING_SENDER.set(true);
+        let _restore = Restore;
+        RunContext::with_own_runtime(work)
     }
 
     /// Runs `work` (a sender thread's loop) with its requests driven on a single-threaded

@@ -2,7 +2,7 @@
 //! with the suite where the suite asks the same, kept with at most a short excerpt of its
 //! body; and the answers shrinking asks for, within its budgets.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -56,6 +56,11 @@ impl Fuzzer {
             .answers
             .lock()
             .unwrap_or_else(|poison| poison.into_inner());
+        // Looked up before inserting: most requests a campaign draws twice are long, and
+        // `entry` would copy the request to ask.
+        if let Some(slot) = answers.get(request) {
+            return Arc::clone(slot);
+        }
         Arc::clone(answers.entry(request.clone()).or_default())
     }
 
@@ -98,51 +103,6 @@ impl Fuzzer {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Answers every request not answered yet, each once, `--concurrency` at a time.
-    ///
-    /// One sender thread per permit, each taking the next request and shedding its body
-    /// before it sends another, so at most `--concurrency` whole bodies are held. (Sender
-    /// tasks on the runtime instead held more memory against bodies of several MiB, as
-    /// `benches/load.rs` measures.)
-    pub(super) fn answer_all(&self, requests: &[RequestSpec]) {
-        let mut pending: Vec<&RequestSpec> = Vec::new();
-        let mut seen: HashSet<&RequestSpec> = HashSet::new();
-        for request in requests {
-            if !seen.insert(request) || self.cached(request).is_some() {
-                continue;
-            }
-            if let Some(answer) = self.suite_answer(request) {
-                let _ = self.slot(request).set(answer);
-                self.ledger.shared.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-            pending.push(request);
-        }
-        self.ledger
-            .generated
-            .fetch_add(pending.len(), Ordering::Relaxed);
-        let senders = self
-            .context
-            .politeness
-            .config()
-            .concurrency
-            .clamp(1, pending.len().max(1));
-        let queue = Mutex::new(pending.into_iter());
-        std::thread::scope(|scope| {
-            for _ in 0..senders {
-                scope.spawn(|| {
-                    // Each request driven on the sender's own thread (see there).
-                    RunContext::with_own_runtime(|| loop {
-                        let next = queue.lock().map(|mut queue| queue.next());
-                        let Ok(Some(request)) = next else { return };
-                        let answer = self.send_and_keep(request);
-                        let _ = self.slot(request).set(answer);
-                    })
-                });
-            }
-        });
-    }
-
     /// An answer while shrinking: from the cache, or sent if the property's and the run's
     /// shrink budgets allow (`None` when they do not).
     pub(super) fn answer_for_shrinking(
@@ -177,45 +137,102 @@ impl Fuzzer {
 
     /// The generated cases of `domain` with their answers, sent on first use.
     pub fn campaign(&self, domain: Domain) -> &[Record] {
-        self.campaigns[domain.index()].get_or_init(|| {
-            let generated: Vec<(usize, &'static str, Input)> = match &self.replay {
-                Some(replay) if replay.0.domain() == domain => {
-                    vec![(0, "replayed case", replay.0.clone())]
-                }
-                Some(_) => Vec::new(),
-                None => (0..self.cases)
-                    .filter_map(|index| {
-                        let (class, tree) = self.tree(domain, index)?;
-                        Some((index, class, tree.current()))
-                    })
-                    .collect(),
-            };
-            let requests: Vec<RequestSpec> = generated
-                .iter()
-                .map(|(_, _, input)| self.request_for(input))
-                .collect();
-            self.answer_all(&requests);
-            generated
-                .into_iter()
-                .zip(requests)
-                .map(|((index, class, input), request)| {
-                    // Answered above; a sender thread that died is made up for here.
-                    let answer = self.cached(&request).unwrap_or_else(|| {
-                        let answer = self.send_and_keep(&request);
-                        let _ = self.slot(&request).set(Arc::clone(&answer));
-                        answer
-                    });
-                    Record {
-                        index,
-                        class,
-                        facts: self.facts(&input, &request),
-                        input,
-                        request,
-                        answer,
-                    }
-                })
-                .collect()
+        self.campaigns[domain.index()].get_or_init(|| match &self.replay {
+            Some(replay) if replay.0.domain() == domain => {
+                let input = replay.0.clone();
+                let request = self.request_for(&input);
+                let answer = self.answer_once(&request);
+                vec![self.record(0, "replayed case", input, request, answer)]
+            }
+            Some(_) => Vec::new(),
+            None => self.generate_and_answer(domain),
         })
+    }
+
+    /// Draws the campaign's cases and answers them in one pass, `--concurrency` sender
+    /// threads each drawing the next case, building its request and sending it.
+    ///
+    /// Drawing is done by the senders rather than before them: each case has its own random
+    /// stream (`plan::case_rng`), so any thread can draw any case and the campaign is the
+    /// same whoever draws it, and the drawing of one case overlaps the wait on another's
+    /// answer instead of keeping the server idle while thousands are drawn first. Identical
+    /// requests still go out once: the first sender to reach a request's slot sends it, a
+    /// later one waits for that answer. Each sender holds one whole body at a time, as before.
+    fn generate_and_answer(&self, domain: Domain) -> Vec<Record> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let senders = self
+            .context
+            .politeness
+            .config()
+            .concurrency
+            .clamp(1, self.cases.max(1));
+        let drawn: Mutex<Vec<Record>> = Mutex::new(Vec::with_capacity(self.cases));
+        std::thread::scope(|scope| {
+            for _ in 0..senders {
+                scope.spawn(|| {
+                    let mut mine = Vec::new();
+                    RunContext::with_blocking_sender(|| loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        if index >= self.cases {
+                            break;
+                        }
+                        let Some((class, tree)) = self.tree(domain, index) else {
+                            continue;
+                        };
+                        let input = tree.current();
+                        drop(tree);
+                        let request = self.request_for(&input);
+                        let answer = self.answer_once(&request);
+                        mine.push(self.record(index, class, input, request, answer));
+                    });
+                    drawn
+                        .lock()
+                        .unwrap_or_else(|poison| poison.into_inner())
+                        .append(&mut mine);
+                });
+            }
+        });
+        let mut records = drawn.into_inner().unwrap_or_else(|poison| poison.into_inner());
+        // In the order of the cases, whichever sender drew them: reports and shrinking
+        // take the first failing case.
+        records.sort_unstable_by_key(|record| record.index);
+        records
+    }
+
+    /// The answer to `request`, sent unless it is answered (or being answered) already;
+    /// the suite's own answer when the suite sends this very request.
+    fn answer_once(&self, request: &RequestSpec) -> Answer {
+        let slot = self.slot(request);
+        let answer = slot.get_or_init(|| match self.suite_answer(request) {
+            Some(answer) => {
+                self.ledger.shared.fetch_add(1, Ordering::Relaxed);
+                answer
+            }
+            None => {
+                self.ledger.generated.fetch_add(1, Ordering::Relaxed);
+                self.send_and_keep(request)
+            }
+        });
+        Arc::clone(answer)
+    }
+
+    /// The record of one answered case.
+    fn record(
+        &self,
+        index: usize,
+        class: &'static str,
+        input: Input,
+        request: RequestSpec,
+        answer: Answer,
+    ) -> Record {
+        Record {
+            index,
+            class,
+            facts: self.facts(&input, &request),
+            input,
+            request,
+            answer,
+        }
     }
 
     /// The answer to the credential domain's task with the doc's own credential.
