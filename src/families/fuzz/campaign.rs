@@ -2,7 +2,6 @@
 //! with the suite where the suite asks the same, kept with at most a short excerpt of its
 //! body; and the answers shrinking asks for, within its budgets.
 
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -14,7 +13,7 @@ use crate::http::client::RequestSpec;
 use crate::http::exchange::Exchange;
 use crate::run::context::RunContext;
 
-use super::fuzzer::{Answer, Fuzzer, Record};
+use super::fuzzer::{Answer, Fuzzer, Record, RequestMap};
 use super::input::{Domain, Input};
 use super::ledger::SHRINK_REQUESTS_PER_PROPERTY;
 
@@ -96,7 +95,7 @@ impl Fuzzer {
 
     pub(super) fn lock_schema_verdicts(
         &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<RequestSpec, checks::Verdict>> {
+    ) -> std::sync::MutexGuard<'_, RequestMap<checks::Verdict>> {
         // A poisoned map still holds whole verdicts: each insert is one call.
         self.schema_verdicts
             .lock()

@@ -26,6 +26,10 @@ pub(super) const STAND_IN_KEY: &str = "mjconform-key";
 
 pub type Answer = Arc<Result<Exchange, RequestError>>;
 
+/// A map keyed by whole requests, hashed with foldhash: a generated id is up to 16 KiB and
+/// each request is hashed several times, which SipHash made a visible cost.
+pub(super) type RequestMap<V> = HashMap<RequestSpec, V, foldhash::fast::RandomState>;
+
 /// One generated case and its answer.
 #[derive(Debug)]
 pub struct Record {
@@ -50,9 +54,9 @@ pub struct Fuzzer {
     pub(super) probe_id: String,
     pub(super) failures_root: PathBuf,
     pub(super) ledger: Arc<Ledger>,
-    pub(super) answers: Mutex<HashMap<RequestSpec, Arc<OnceLock<Answer>>>>,
+    pub(super) answers: Mutex<RequestMap<Arc<OnceLock<Answer>>>>,
     /// The schema check's verdict on each answer whose body was shed once read.
-    pub(super) schema_verdicts: Mutex<HashMap<RequestSpec, checks::Verdict>>,
+    pub(super) schema_verdicts: Mutex<RequestMap<checks::Verdict>>,
     pub(super) campaigns: [OnceLock<Vec<Record>>; 2],
 }
 
@@ -113,8 +117,8 @@ impl Fuzzer {
                 shrink_cap,
                 ..Ledger::default()
             }),
-            answers: Mutex::new(HashMap::new()),
-            schema_verdicts: Mutex::new(HashMap::new()),
+            answers: Mutex::new(RequestMap::default()),
+            schema_verdicts: Mutex::new(RequestMap::default()),
             campaigns: [OnceLock::new(), OnceLock::new()],
         }))
     }
