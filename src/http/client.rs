@@ -47,7 +47,14 @@ impl TargetClient {
     /// `Accept-Encoding`): a coded body is read under the cap as the bytes it is, then
     /// decoded under the cap again by [`crate::http::coding`], for both readers alike.
     pub fn new(base: Url, limits: ClientLimits) -> Result<Self, RequestError> {
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if base.scheme() == "http" {
+            // A plain-http target never needs a certificate (no redirect is followed to an
+            // https one): without this, building the client reads and parses every root
+            // certificate on the machine, a few milliseconds and several hundred KiB a run.
+            builder = builder.tls_certs_only(Vec::new());
+        }
+        let http = builder
             .redirect(reqwest::redirect::Policy::none())
             .retry(reqwest::retry::never())
             .pool_max_idle_per_host(0)

@@ -165,11 +165,12 @@ impl Fuzzer {
             .config()
             .concurrency
             .clamp(1, self.cases.max(1));
+        // One vector for all senders, sized once: per-sender vectors merged at the end held
+        // every record twice for a moment, which showed in peak memory.
         let drawn: Mutex<Vec<Record>> = Mutex::new(Vec::with_capacity(self.cases));
         std::thread::scope(|scope| {
             for _ in 0..senders {
                 scope.spawn(|| {
-                    let mut mine = Vec::new();
                     RunContext::with_blocking_sender(|| loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         if index >= self.cases {
@@ -182,12 +183,12 @@ impl Fuzzer {
                         drop(tree);
                         let request = self.request_for(&input);
                         let answer = self.answer_once(&request);
-                        mine.push(self.record(index, class, input, request, answer));
+                        let record = self.record(index, class, input, request, answer);
+                        drawn
+                            .lock()
+                            .unwrap_or_else(|poison| poison.into_inner())
+                            .push(record);
                     });
-                    drawn
-                        .lock()
-                        .unwrap_or_else(|poison| poison.into_inner())
-                        .append(&mut mine);
                 });
             }
         });
