@@ -78,7 +78,7 @@ pub fn run(args: Vec<String>, mode: Mode) -> ExitCode {
 
 /// The record a finished run leaves: every trial's outcome and the run's totals (none for a
 /// `--list` run, which runs nothing).
-pub type Recorded = Option<(Vec<TrialRecord>, RunTotals)>;
+pub type Recorded = Option<(Arc<Vec<TrialRecord>>, RunTotals)>;
 
 /// Runs the suite with `args` (the program name first) as [`run`] does, printing the same
 /// lines and writing the same reports, and returns the record beside the exit code, for
@@ -240,6 +240,7 @@ impl Run {
                 eprintln!("mjconform: {problem}");
             }
         }
+        self.recorder.reserve(trials.len());
         let conclusion = libtest_mimic::run(&self.arguments, trials);
         let failed = conclusion.has_failed();
         let records = self.recorder.trials();

@@ -7,7 +7,7 @@
 //! Everything stored here has passed through the run's [`Redactor`]: a record can be written
 //! anywhere without leaking the key.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -337,29 +337,45 @@ pub struct RunTotals {
 #[derive(Debug)]
 pub struct Recorder {
     pub facts: RunFacts,
-    trials: Mutex<Vec<TrialRecord>>,
+    /// Shared with whoever asked for the records (the run's end, an interrupt): handing out
+    /// the `Arc` instead of a deep copy halves the peak memory of a run with thousands of
+    /// trials, whose records (messages, exchanges, curl commands) are most of what it holds.
+    trials: Mutex<Arc<Vec<TrialRecord>>>,
 }
 
 impl Recorder {
     pub fn new(facts: RunFacts) -> Recorder {
         Recorder {
             facts,
-            trials: Mutex::new(Vec::new()),
+            trials: Mutex::new(Arc::new(Vec::new())),
         }
     }
 
+    /// Room for `trials` records at once, so the list does not grow by doubling (which
+    /// holds the old and the new list together) while thousands of trials end.
+    pub fn reserve(&self, trials: usize) {
+        Arc::make_mut(&mut self.lock()).reserve_exact(trials);
+    }
+
     pub fn push(&self, record: TrialRecord) {
-        self.lock().push(record);
+        // Copies the records only if someone still holds an earlier `trials()` (a trial
+        // that ends after an interrupt took them).
+        Arc::make_mut(&mut self.lock()).push(record);
     }
 
-    /// The trials recorded so far, in name order (trials end in any order).
-    pub fn trials(&self) -> Vec<TrialRecord> {
-        let mut trials = self.lock().clone();
-        trials.sort_by(|a, b| a.name.cmp(&b.name));
-        trials
+    /// The trials recorded so far, in name order (trials end in any order); sorted in place
+    /// and shared, not copied.
+    pub fn trials(&self) -> Arc<Vec<TrialRecord>> {
+        let mut trials = self.lock();
+        if !trials.is_sorted_by(|a, b| a.name <= b.name) {
+            // Unstable: trial names are unique, and a stable sort borrows a buffer of half
+            // the records' size.
+            Arc::make_mut(&mut trials).sort_unstable_by(|a, b| a.name.cmp(&b.name));
+        }
+        Arc::clone(&trials)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<TrialRecord>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Arc<Vec<TrialRecord>>> {
         // A trial that panicked mid-push leaves whole records: each push is one call.
         self.trials
             .lock()
