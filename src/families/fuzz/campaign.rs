@@ -16,6 +16,7 @@ use crate::run::context::RunContext;
 use super::fuzzer::{Answer, Fuzzer, Record, RequestMap};
 use super::input::{Domain, Input};
 use super::ledger::SHRINK_REQUESTS_PER_PROPERTY;
+use super::plan::Strategies;
 
 /// Body bytes a kept answer holds at most (see [`shed`]).
 pub(super) const SHED_BODY_KEPT: usize = crate::http::client::TRUNCATED_BODY_KEPT;
@@ -171,12 +172,14 @@ impl Fuzzer {
         std::thread::scope(|scope| {
             for _ in 0..senders {
                 scope.spawn(|| {
+                    let mut strategies = Strategies::default();
                     RunContext::with_blocking_sender(|| loop {
                         let index = next.fetch_add(1, Ordering::Relaxed);
                         if index >= self.cases {
                             break;
                         }
-                        let Some((class, tree)) = self.tree(domain, index) else {
+                        let Some((class, tree)) = self.tree_with(domain, index, &mut strategies)
+                        else {
                             continue;
                         };
                         let input = tree.current();

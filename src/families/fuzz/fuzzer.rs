@@ -58,6 +58,8 @@ pub struct Fuzzer {
     /// The schema check's verdict on each answer whose body was shed once read.
     pub(super) schema_verdicts: Mutex<RequestMap<checks::Verdict>>,
     pub(super) campaigns: [OnceLock<Vec<Record>>; 2],
+    /// Each domain's fixed edits, worked out on first use.
+    pub(super) fixed: [OnceLock<Vec<(&'static str, Input)>>; 2],
 }
 
 impl std::fmt::Debug for Fuzzer {
@@ -120,6 +122,7 @@ impl Fuzzer {
             answers: Mutex::new(RequestMap::default()),
             schema_verdicts: Mutex::new(RequestMap::default()),
             campaigns: [OnceLock::new(), OnceLock::new()],
+            fixed: [OnceLock::new(), OnceLock::new()],
         }))
     }
 

@@ -1,6 +1,8 @@
 //! Drawing the cases: each case of a domain from its own seeded stream, the strategy of its
 //! class, the request it becomes and what is known about it before it is sent.
 
+use std::collections::HashMap;
+
 use proptest::strategy::{BoxedStrategy, Just, Strategy, ValueTree};
 use proptest::test_runner::{Config, RngAlgorithm, TestRng, TestRunner};
 
@@ -30,11 +32,18 @@ pub(super) fn case_rng(seed: u64, domain: Domain, index: usize) -> TestRng {
     TestRng::from_seed(RngAlgorithm::ChaCha, &bytes)
 }
 
+/// The strategies a sender has built, by domain and class: a strategy depends only on its
+/// class and the run (its ids, key and placement), and building one per case (proptest
+/// compiles a regex strategy's pattern each time) cost more than drawing from it.
+#[derive(Default)]
+pub(super) struct Strategies(HashMap<(usize, &'static str), BoxedStrategy<Input>>);
+
 impl Fuzzer {
     pub(super) fn strategy(
         &self,
         domain: Domain,
         index: usize,
+        built: &mut Strategies,
     ) -> (&'static str, BoxedStrategy<Input>) {
         // The fixed edits come first, so a run of any seed tries them all (within
         // `--fuzz-cases`); the random cases follow, their schedule starting where it
@@ -44,6 +53,18 @@ impl Fuzzer {
             return (name, Just(input.clone()).boxed());
         }
         let index = index - fixed.len();
+        let class = match domain {
+            Domain::Ids => ids::class_for(index, !self.context.task_ids.is_empty()).name(),
+            Domain::Credentials => credentials::class_for(index, &self.context.placement).name(),
+        };
+        let strategy = built
+            .0
+            .entry((domain.index(), class))
+            .or_insert_with(|| self.build_strategy(domain, index).1);
+        (class, strategy.clone())
+    }
+
+    fn build_strategy(&self, domain: Domain, index: usize) -> (&'static str, BoxedStrategy<Input>) {
         match domain {
             Domain::Ids => {
                 let class = ids::class_for(index, !self.context.task_ids.is_empty());
@@ -61,8 +82,12 @@ impl Fuzzer {
     }
 
     /// The fixed adversarial edits of `domain` (see `docs/fuzzing.md`), tried before the
-    /// random cases.
-    pub(super) fn fixed_edits(&self, domain: Domain) -> Vec<(&'static str, Input)> {
+    /// random cases; worked out once per run (every case asks).
+    pub(super) fn fixed_edits(&self, domain: Domain) -> &[(&'static str, Input)] {
+        self.fixed[domain.index()].get_or_init(|| self.work_out_fixed_edits(domain))
+    }
+
+    fn work_out_fixed_edits(&self, domain: Domain) -> Vec<(&'static str, Input)> {
         match domain {
             Domain::Ids => ids::fixed_edits(&self.context.task_ids)
                 .into_iter()
@@ -86,7 +111,17 @@ impl Fuzzer {
         domain: Domain,
         index: usize,
     ) -> Option<(&'static str, Box<dyn ValueTree<Value = Input>>)> {
-        let (class, strategy) = self.strategy(domain, index);
+        self.tree_with(domain, index, &mut Strategies::default())
+    }
+
+    /// [`Fuzzer::tree`], reusing the strategies a sender has built already.
+    pub(super) fn tree_with(
+        &self,
+        domain: Domain,
+        index: usize,
+        built: &mut Strategies,
+    ) -> Option<(&'static str, Box<dyn ValueTree<Value = Input>>)> {
+        let (class, strategy) = self.strategy(domain, index, built);
         let rng = case_rng(self.seed, domain, index);
         let mut runner = TestRunner::new_with_rng(Config::default(), rng);
         let tree = strategy.new_tree(&mut runner).ok()?;
