@@ -121,7 +121,9 @@ impl Token {
                 out.extend(chars);
                 out
             }
-            Token::Repeat { unit, count } => std::iter::repeat_n(*unit, *count).collect(),
+            // Copied in doubling blocks, not a character at a time (a long repeat is up
+            // to 16 KiB, rendered for the request and again to judge it).
+            Token::Repeat { unit, count } => unit.encode_utf8(&mut [0; 4]).repeat(*count),
         }
     }
 
