@@ -31,8 +31,9 @@ use crate::http::exchange::{Exchange, SentRequest};
 use crate::http::request::{ClientLimits, RequestSpec, TRUNCATED_BODY_KEPT};
 use crate::http::wire::{content_length, ContentLength};
 
-/// The longest header block accepted (hyper's default read buffer is of this order).
-const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// The longest header block accepted: hyper's default read buffer limit (`8192 + 4096 * 100`),
+/// past which it refuses the answer too.
+const MAX_HEAD_BYTES: usize = 8192 + 4096 * 100;
 /// The most header fields read from one answer (hyper's client accepts 100).
 const MAX_HEADERS: usize = 100;
 /// The longest chunk-size or trailer line accepted in a chunked body.

@@ -193,6 +193,26 @@ fn broken_answers_are_the_same_kind_of_error() {
         let outcome = agree(answer, Then::Close, limits());
         assert!(outcome.is_err(), "{}", String::from_utf8_lossy(answer));
     }
+    // More header fields than hyper accepts (100), and a folded field (obsolete since RFC 7230).
+    let many: String = (0..120).map(|n| format!("X-{n}: v\r\n")).collect();
+    let too_many = format!("HTTP/1.1 200 OK\r\n{many}Content-Length: 0\r\n\r\n");
+    let folded = "HTTP/1.1 200 OK\r\nX-A: one\r\n two\r\nContent-Length: 0\r\n\r\n";
+    for answer in [too_many.as_str(), folded] {
+        assert!(agree(answer.as_bytes(), Then::Close, limits()).is_err(), "{answer}");
+    }
+}
+
+#[test]
+fn a_long_header_block_is_accepted_or_refused_alike() {
+    // hyper reads up to about 400 KiB of header block: a 100 KiB field passes, 600 KiB does not.
+    for size in [100 * 1024, 600 * 1024] {
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nX-Long: {}\r\nContent-Length: 2\r\n\r\n{{}}",
+            "a".repeat(size)
+        );
+        let outcome = agree(answer.as_bytes(), Then::Close, limits());
+        assert_eq!(outcome.is_ok(), size < 400 * 1024, "{size}");
+    }
 }
 
 #[test]
