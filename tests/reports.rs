@@ -216,7 +216,7 @@ fn sample_trials() -> Vec<TrialRecord> {
             &format!("\"{KEY}\" is not of type integer"),
         ),
     ];
-    schema.exchange = Some(exchange_record("1", 200, &hostile_body()));
+    schema.exchange = Some(Box::new(exchange_record("1", 200, &hostile_body())));
     schema.message = Some(redactor().redact(&format!(
         "response_schema_conformance failed for task_1 (key {KEY})"
     )));
@@ -233,11 +233,11 @@ fn sample_trials() -> Vec<TrialRecord> {
         TrialStatus::Errored,
     );
     errored.reason = Some("get an answer within 10000 ms: no response headers arrived".into());
-    errored.exchange = Some(ExchangeRecord::of_request(
+    errored.exchange = Some(Box::new(ExchangeRecord::of_request(
         &request("unknown"),
         &ClientLimits::default(),
         redactor(),
-    ));
+    )));
     errored.message = Some("could not run: get an answer within 10000 ms".into());
 
     let mut known = record("time_order::task_1", Family::Check, TrialStatus::Known);
@@ -250,7 +250,7 @@ fn sample_trials() -> Vec<TrialRecord> {
     );
     accepted.accepted_because = Some("provider bug #12, fixed in 2.3".into());
     known.known = vec![accepted];
-    known.exchange = Some(exchange_record("1", 200, r#"{"id":"1"}"#));
+    known.exchange = Some(Box::new(exchange_record("1", 200, r#"{"id":"1"}"#)));
 
     let mut ignored = record(
         "ignored_auth::missing_credential",
@@ -267,7 +267,11 @@ fn sample_trials() -> Vec<TrialRecord> {
     snapshot.diff = Some(
         "@@ -1,3 +1,3 @@\n status: 200\n-progress: \"100%\"\n+progress: \"<b>99%</b>\"\n".into(),
     );
-    snapshot.exchange = Some(exchange_record("1", 200, r#"{"progress":"<b>99%</b>"}"#));
+    snapshot.exchange = Some(Box::new(exchange_record(
+        "1",
+        200,
+        r#"{"progress":"<b>99%</b>"}"#,
+    )));
 
     let mut fuzz = record(
         "fuzz::ids::not_a_server_error",
@@ -278,7 +282,11 @@ fn sample_trials() -> Vec<TrialRecord> {
         &Finding::status(500, "not 5xx", "the server failed on id \"%00\""),
         redactor(),
     )];
-    fuzz.exchange = Some(exchange_record("%00", 500, "Internal Server Error"));
+    fuzz.exchange = Some(Box::new(exchange_record(
+        "%00",
+        500,
+        "Internal Server Error",
+    )));
     fuzz.message = Some("replay: mjconform check --fuzz-replay ids:%00".into());
 
     let lifecycle = record(
@@ -356,7 +364,7 @@ fn many_failures() -> Vec<TrialRecord> {
                 r#"{{"id":"{domain}","status":"BOGUS","pad":"{}"}}"#,
                 "x".repeat(3000)
             );
-            trial.exchange = Some(exchange_record(&domain.to_string(), 200, &body));
+            trial.exchange = Some(Box::new(exchange_record(&domain.to_string(), 200, &body)));
             trials.push(trial);
         }
     }
@@ -990,11 +998,11 @@ fn stalled_run() -> Result<(), Failed> {
         .map(|name| {
             let mut trial = record(&name, Family::Check, TrialStatus::Errored);
             trial.reason = Some(reason.into());
-            trial.exchange = Some(ExchangeRecord::of_request(
+            trial.exchange = Some(Box::new(ExchangeRecord::of_request(
                 &request("1"),
                 &ClientLimits::default(),
                 redactor(),
-            ));
+            )));
             trial
         })
         .collect();
@@ -1053,7 +1061,7 @@ fn warnings_in_every_report() -> Result<(), Failed> {
         ),
         redactor(),
     )];
-    warned.exchange = Some(exchange_record("1", 405, ""));
+    warned.exchange = Some(Box::new(exchange_record("1", 405, "")));
     let passed = record(
         "status_code_conformance::task_1",
         Family::Check,
@@ -1413,11 +1421,11 @@ fn html_layout_and_durations() -> Result<(), Failed> {
         "12345678901234567890",
         "not a string",
     )];
-    trial.exchange = Some(exchange_record(
+    trial.exchange = Some(Box::new(exchange_record(
         "1",
         200,
         r#"{"id":"1","status":"SUCCESS","progress":12345678901234567890,"buttons":[{"customId":"MJ::JOB::upsample::1"}]}"#,
-    ));
+    )));
     let trials = vec![trial];
     let mut totals = totals(&trials, None);
     totals.duration_ms = 46;

@@ -324,7 +324,7 @@ impl Run {
                 } => {
                     record.status = TrialStatus::Errored;
                     record.reason = Some(redactor.redact(&reason));
-                    record.exchange = exchange;
+                    record.exchange = exchange.map(Box::new);
                     let message = redactor.redact(&message);
                     record.message = Some(message.clone());
                     Err(message.into())
@@ -334,7 +334,7 @@ impl Run {
                         Some(baseline) => baseline.split(&check, &case, failure.findings),
                         None => (failure.findings, Vec::new()),
                     };
-                    record.exchange = failure.exchange;
+                    record.exchange = failure.exchange.map(Box::new);
                     record.diff = failure.diff.map(|diff| redactor.redact(&diff));
                     record.compared = failure.compared;
                     record.findings = new

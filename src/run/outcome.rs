@@ -235,14 +235,15 @@ pub struct TrialRecord {
     pub check: String,
     /// The case (`task_123`, `unknown_id`, …); for fuzz trials, the domain.
     pub case: String,
-    /// One line on what the check guards.
-    pub purpose: String,
+    /// One line on what the check guards (the check's own line, shared, where it is one).
+    pub purpose: std::borrow::Cow<'static, str>,
     pub status: TrialStatus,
     /// The findings that fail the trial (new ones, not accepted by the baseline).
     pub findings: Vec<FindingRecord>,
     /// Findings the baseline accepts, with its reason.
     pub known: Vec<FindingRecord>,
-    pub exchange: Option<ExchangeRecord>,
+    /// Boxed: only failing trials have one, and a run keeps a record per trial.
+    pub exchange: Option<Box<ExchangeRecord>>,
     /// Why the trial errored or was ignored.
     pub reason: Option<String>,
     /// A snapshot's difference from its baseline.
@@ -262,7 +263,7 @@ impl TrialRecord {
         family: Family,
         check: impl Into<String>,
         case: impl Into<String>,
-        purpose: impl Into<String>,
+        purpose: impl Into<std::borrow::Cow<'static, str>>,
     ) -> TrialRecord {
         TrialRecord {
             name: name.into(),

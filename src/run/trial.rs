@@ -36,7 +36,9 @@ pub struct PlannedTrial {
     pub check: String,
     /// The case: the rest of the trial name.
     pub case: String,
-    pub purpose: String,
+    /// One line on what the check guards; the check's own `&'static str` line unless a
+    /// trial words its own (shared, not copied, across thousands of trials).
+    pub purpose: std::borrow::Cow<'static, str>,
     /// Ignored from the start, with the reason (no snapshot baseline yet).
     pub ignored: Option<String>,
     pub body: Body,
@@ -47,7 +49,7 @@ impl PlannedTrial {
         family: Family,
         check: impl Into<String>,
         case: impl Into<String>,
-        purpose: impl Into<String>,
+        purpose: impl Into<std::borrow::Cow<'static, str>>,
         body: impl FnOnce(Scope<'_>) -> Conclusion + Send + 'static,
     ) -> PlannedTrial {
         let (check, case) = (check.into(), case.into());
