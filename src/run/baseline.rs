@@ -1073,6 +1073,39 @@ reason = "every family sends integers"
     }
 
     #[test]
+    fn a_check_run_on_one_case_records_that_case_and_on_all_of_several_a_wildcard() {
+        // A wildcard for a check that ran on one case would accept the finding on every case
+        // a later run adds (a second id, a credential probe): the case is named instead.
+        let finding = type_finding("/status", "1");
+        let one = recorded(&[seen("unknown_id", finding.clone())], &[(SCHEMA, &["unknown_id"])]);
+        assert!(one.accepts(SCHEMA, "unknown_id", &finding).is_some());
+        assert!(one.accepts(SCHEMA, "wrong_key", &finding).is_none());
+        let both = recorded(
+            &[
+                seen("unknown_id", finding.clone()),
+                seen("wrong_key", finding.clone()),
+            ],
+            &[(SCHEMA, &["unknown_id", "wrong_key"])],
+        );
+        assert!(both.accepts(SCHEMA, "missing_credential", &finding).is_some());
+    }
+
+    #[test]
+    fn a_negative_or_huge_integer_is_an_integer_never_a_fraction() {
+        for integer in ["-1", "18446744073709551615"] {
+            let recorded_one = type_finding("/progress", integer);
+            let baseline =
+                recorded(&[seen("task_1", recorded_one.clone())], &[(SCHEMA, &["task_1"])]);
+            assert!(baseline.accepts(SCHEMA, "task_1", &recorded_one).is_some());
+            let fraction = type_finding("/progress", "2.5");
+            assert!(
+                baseline.accepts(SCHEMA, "task_1", &fraction).is_none(),
+                "{integer}"
+            );
+        }
+    }
+
+    #[test]
     fn a_fraction_is_a_number_never_an_integer() {
         let fraction = type_finding("/progress", "2.0");
         let baseline = recorded(&[seen("task_1", fraction.clone())], &[(SCHEMA, &["task_1"])]);
