@@ -1106,6 +1106,25 @@ reason = "every family sends integers"
     }
 
     #[test]
+    fn an_entry_is_named_by_everything_it_matches_on() {
+        let baseline = parse(INTEGER_TYPES).unwrap();
+        assert_eq!(
+            baseline.entries[0].label(),
+            "response_schema_conformance /buttons/*/type [type] got integer (task_*)"
+        );
+        let bare = parse("version = 1\n[[deviation]]\ncheck = \"time_order\"\nrule = \"*\"\nreason = \"r\"\n")
+            .unwrap();
+        assert_eq!(bare.entries[0].label(), "time_order [*]");
+    }
+
+    #[test]
+    fn user_entries_counts_the_file_s_entries() {
+        let two = format!("{INTEGER_TYPES}{}", INTEGER_TYPES.replace("version = 1\n", ""));
+        assert_eq!(parse(&two).unwrap().user_entries(), 2);
+        assert_eq!(parse("version = 1\n").unwrap().user_entries(), 0);
+    }
+
+    #[test]
     fn a_fraction_is_a_number_never_an_integer() {
         let fraction = type_finding("/progress", "2.0");
         let baseline = recorded(&[seen("task_1", fraction.clone())], &[(SCHEMA, &["task_1"])]);
