@@ -1120,8 +1120,10 @@ reason = "every family sends integers"
     #[test]
     fn user_entries_counts_the_file_s_entries() {
         let two = format!("{INTEGER_TYPES}{}", INTEGER_TYPES.replace("version = 1\n", ""));
-        assert_eq!(parse(&two).unwrap().user_entries(), 2);
-        assert_eq!(parse("version = 1\n").unwrap().user_entries(), 0);
+        let two = parse(&two).unwrap();
+        assert_eq!((two.user_entries(), two.len(), two.is_empty()), (2, 2, false));
+        let none = parse("version = 1\n").unwrap();
+        assert_eq!((none.user_entries(), none.len(), none.is_empty()), (0, 0, true));
     }
 
     #[test]
