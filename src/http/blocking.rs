@@ -28,7 +28,8 @@ use url::Url;
 
 use crate::errors::RequestError;
 use crate::http::exchange::{Exchange, SentRequest};
-use crate::http::request::{ClientLimits, RequestSpec, TRUNCATED_BODY_KEPT};
+use crate::http::body::{give_back_unused, CappedBody, ReadFailure};
+use crate::http::request::{ClientLimits, RequestSpec};
 use crate::http::wire::{content_length, ContentLength};
 
 /// The longest header block accepted: hyper's default read buffer limit (`8192 + 4096 * 100`),
@@ -40,8 +41,6 @@ const MAX_HEADERS: usize = 100;
 const MAX_CHUNK_LINE: usize = 4096;
 /// Bytes read from the socket at a time.
 const READ_SIZE: usize = 16 * 1024;
-/// Bytes reserved up front for a body of unannounced length, as the library reader does.
-const UNANNOUNCED_BODY_RESERVE: usize = 64 * 1024;
 
 /// The addresses a blocking sender connects to for `base`, when it can: a plain `http`
 /// target whose host is an IP address or `localhost` (resolved once, from the hosts file,
@@ -87,7 +86,7 @@ pub fn exchange(
         Framing::Length(length) => Some(length),
         _ => None,
     };
-    let mut body = Body::new(cap, announced);
+    let mut body = CappedBody::new(cap, announced);
     match framing {
         Framing::None => {}
         Framing::Length(length) => conn.read_length(length, &mut body, status, true)?,
@@ -99,9 +98,7 @@ pub fn exchange(
     let (body, truncated) = body.finish();
     let (mut body, truncated, content_coding) =
         crate::http::coding::decode(&headers, body, truncated, cap);
-    if body.capacity() - body.len() > UNANNOUNCED_BODY_RESERVE {
-        body.shrink_to_fit();
-    }
+    give_back_unused(&mut body);
     Ok(Exchange {
         request: SentRequest {
             method: spec.method.as_str().to_owned(),
@@ -248,65 +245,6 @@ fn framing(method: &str, status: u16, headers: &[(String, String)]) -> Result<Fr
     }
 }
 
-/// The body as it arrives, held to the cap as the library reader holds it: a body announced
-/// longer than the cap is read only as far as what is kept of it.
-struct Body {
-    bytes: Vec<u8>,
-    limit: usize,
-    kept_if_truncated: usize,
-    announced_too_long: bool,
-    truncated: bool,
-}
-
-impl Body {
-    fn new(cap: usize, announced: Option<u64>) -> Body {
-        let kept_if_truncated = TRUNCATED_BODY_KEPT.min(cap);
-        let announced_too_long = announced.is_some_and(|length| length > cap as u64);
-        let limit = if announced_too_long {
-            kept_if_truncated
-        } else {
-            cap
-        };
-        let reserve = announced
-            .map_or(UNANNOUNCED_BODY_RESERVE, |length| {
-                usize::try_from(length).unwrap_or(usize::MAX)
-            })
-            .min(limit);
-        Body {
-            bytes: Vec::with_capacity(reserve),
-            limit,
-            kept_if_truncated,
-            announced_too_long,
-            truncated: false,
-        }
-    }
-
-    /// Appends `chunk`; false once the cap is reached (the body is then truncated).
-    fn push(&mut self, chunk: &[u8]) -> bool {
-        let room = self.limit - self.bytes.len();
-        if chunk.len() > room || (self.announced_too_long && chunk.len() == room) {
-            self.bytes.extend_from_slice(&chunk[..room]);
-            self.truncated = true;
-            return false;
-        }
-        self.bytes.extend_from_slice(chunk);
-        true
-    }
-
-    fn finish(mut self) -> (Vec<u8>, bool) {
-        if self.truncated {
-            self.bytes.truncate(self.kept_if_truncated);
-        }
-        (self.bytes, self.truncated)
-    }
-}
-
-/// Why a read gave nothing.
-enum ReadFailure {
-    Deadline,
-    Io(std::io::Error),
-}
-
 /// A connection and the bytes read from it but not consumed yet.
 struct Connection {
     stream: TcpStream,
@@ -367,21 +305,7 @@ impl Connection {
     }
 
     fn body_failure(&self, failure: ReadFailure, status: u16, received: usize) -> RequestError {
-        match failure {
-            ReadFailure::Deadline => RequestError::BodyTimeout {
-                timeout_ms: self.timeout_ms,
-                status,
-                received,
-            },
-            ReadFailure::Io(err) if err.kind() == ErrorKind::ConnectionReset => RequestError::Body {
-                status,
-                reason: format!("the connection was reset after {received} body bytes"),
-            },
-            ReadFailure::Io(err) => RequestError::Body {
-                status,
-                reason: format!("{err} after {received} body bytes"),
-            },
-        }
+        failure.body_error(self.timeout_ms, status, received)
     }
 
     /// The status and headers of the final answer (interim 1xx answers skipped), with
@@ -443,12 +367,12 @@ impl Connection {
     fn read_length(
         &mut self,
         length: u64,
-        body: &mut Body,
+        body: &mut CappedBody,
         status: u16,
         announced: bool,
     ) -> Result<(), RequestError> {
         let mut remaining = length;
-        let received_before = body.bytes.len();
+        let received_before = body.received();
         loop {
             let take = usize::try_from(remaining)
                 .unwrap_or(usize::MAX)
@@ -461,7 +385,7 @@ impl Connection {
             }
             match self.fill() {
                 Ok(0) => {
-                    let received = body.bytes.len();
+                    let received = body.received();
                     let reason = if announced {
                         format!(
                             "the connection closed after {} of the {length} bytes its Content-Length announced",
@@ -473,14 +397,14 @@ impl Connection {
                     return Err(RequestError::Body { status, reason });
                 }
                 Ok(_) => {}
-                Err(failure) => return Err(self.body_failure(failure, status, body.bytes.len())),
+                Err(failure) => return Err(self.body_failure(failure, status, body.received())),
             }
         }
     }
 
     /// Reads a chunked body (RFC 9112 §7.1) and its trailers; a broken encoding is a body
     /// error, as hyper makes it.
-    fn read_chunked(&mut self, body: &mut Body, status: u16) -> Result<(), RequestError> {
+    fn read_chunked(&mut self, body: &mut CappedBody, status: u16) -> Result<(), RequestError> {
         let broken = |what: String, received: usize| RequestError::Body {
             status,
             reason: format!("{what} after {received} body bytes"),
@@ -490,7 +414,7 @@ impl Connection {
             let Some(size) = line.as_deref().and_then(chunk_size) else {
                 return Err(broken(
                     "a chunk size line is missing or not hexadecimal".to_owned(),
-                    body.bytes.len(),
+                    body.received(),
                 ));
             };
             if size == 0 {
@@ -501,14 +425,14 @@ impl Connection {
                         None => {
                             return Err(broken(
                                 "the chunked body ended without its final empty line".to_owned(),
-                                body.bytes.len(),
+                                body.received(),
                             ))
                         }
                     }
                 }
             }
             self.read_length(size, body, status, false)?;
-            if body.truncated {
+            if body.is_truncated() {
                 return Ok(());
             }
             match self.line(body, status)? {
@@ -516,7 +440,7 @@ impl Connection {
                 _ => {
                     return Err(broken(
                         format!("a chunk of {size} bytes is not followed by CRLF"),
-                        body.bytes.len(),
+                        body.received(),
                     ))
                 }
             }
@@ -525,7 +449,7 @@ impl Connection {
 
     /// One CRLF-ended line (without the CRLF); `None` at the close or past
     /// [`MAX_CHUNK_LINE`].
-    fn line(&mut self, body: &Body, status: u16) -> Result<Option<Vec<u8>>, RequestError> {
+    fn line(&mut self, body: &CappedBody, status: u16) -> Result<Option<Vec<u8>>, RequestError> {
         // Where the search resumes after a read: one byte back, in case the CR came last.
         let mut from: usize = 0;
         loop {
@@ -545,13 +469,13 @@ impl Connection {
             match self.fill() {
                 Ok(0) => return Ok(None),
                 Ok(_) => {}
-                Err(failure) => return Err(self.body_failure(failure, status, body.bytes.len())),
+                Err(failure) => return Err(self.body_failure(failure, status, body.received())),
             }
         }
     }
 
     /// Reads a body that ends at the close, up to the cap.
-    fn read_to_close(&mut self, body: &mut Body, status: u16) -> Result<(), RequestError> {
+    fn read_to_close(&mut self, body: &mut CappedBody, status: u16) -> Result<(), RequestError> {
         loop {
             let more = body.push(&self.buffer);
             self.buffer.clear();
@@ -561,7 +485,7 @@ impl Connection {
             match self.fill() {
                 Ok(0) => return Ok(()),
                 Ok(_) => {}
-                Err(failure) => return Err(self.body_failure(failure, status, body.bytes.len())),
+                Err(failure) => return Err(self.body_failure(failure, status, body.received())),
             }
         }
     }

@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use url::Url;
 
 use crate::errors::RequestError;
+use crate::http::body::{give_back_unused, CappedBody};
 use crate::http::exchange::{Exchange, SentRequest};
 
 // The request's vocabulary lives in `request.rs`, below both readers of answers (this
@@ -20,10 +21,6 @@ pub use crate::http::request::{
 /// own. reqwest's timeout normally fires first; the guard only matters if some code
 /// path (a name lookup, a future that never wakes) ignores it.
 const DEADLINE_GUARD: Duration = Duration::from_millis(500);
-
-/// Bytes reserved up front for a body of unannounced length (chunked, or ended by the
-/// close); it grows from there, up to the cap.
-const UNANNOUNCED_BODY_RESERVE: usize = 64 * 1024;
 
 /// The client to one target.
 #[derive(Debug, Clone)]
@@ -174,56 +171,29 @@ impl TargetClient {
             .collect();
         let announced = response.content_length();
         let cap = self.limits.max_body_bytes;
-        let kept_if_truncated = TRUNCATED_BODY_KEPT.min(cap);
-        // A body announced longer than the cap is truncated whatever follows: read only
-        // what is kept of it.
-        let announced_too_long = announced.is_some_and(|length| length > cap as u64);
-        let limit = if announced_too_long {
-            kept_if_truncated
-        } else {
-            cap
-        };
-        // Reserve what the body announces (up to the limit) at once: growing by doubling
-        // would hold the old and the new buffer together at each step. A lying
-        // `Content-Length` costs nothing: pages reserved but never written are not resident.
-        let reserve = announced
-            .map_or(UNANNOUNCED_BODY_RESERVE, |length| {
-                usize::try_from(length).unwrap_or(usize::MAX)
-            })
-            .min(limit);
-        let mut body = Vec::with_capacity(reserve);
-        let mut truncated = false;
+        let mut body = CappedBody::new(cap, announced);
         // Stream the body so memory stays near the cap whatever the server sends.
         loop {
             let chunk = match tokio::time::timeout_at(guard, response.chunk()).await {
                 Ok(Ok(Some(chunk))) => chunk,
                 Ok(Ok(None)) => break,
                 Ok(Err(err)) => {
-                    return Err(self.classify_body(&err, status, body.len(), announced))
+                    return Err(self.classify_body(&err, status, body.received(), announced))
                 }
-                Err(_) => return Err(self.body_timeout(status, body.len())),
+                Err(_) => return Err(self.body_timeout(status, body.received())),
             };
-            let room = limit - body.len();
             // Past the cap, or (announced too long) at what is kept: stop reading.
-            if chunk.len() > room || (announced_too_long && chunk.len() == room) {
-                body.extend_from_slice(&chunk[..room]);
-                truncated = true;
+            if !body.push(&chunk) {
                 break;
             }
-            body.extend_from_slice(&chunk);
         }
         // Dropping the response here closes the connection, which also stops an endless
         // body at the cap.
         drop(response);
-        if truncated {
-            body.truncate(kept_if_truncated);
-        }
+        let (body, truncated) = body.finish();
         let (mut body, truncated, content_coding) =
             crate::http::coding::decode(&response_headers, body, truncated, cap);
-        // The answer is kept for the whole run: give back what was reserved and not used.
-        if body.capacity() - body.len() > UNANNOUNCED_BODY_RESERVE {
-            body.shrink_to_fit();
-        }
+        give_back_unused(&mut body);
         Ok(Exchange {
             request: sent,
             status,

@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod blocking;
+pub mod body;
 pub mod client;
 pub mod coding;
 pub mod duplicate_keys;

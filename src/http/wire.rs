@@ -20,6 +20,7 @@ use tokio::net::TcpStream;
 use url::Url;
 
 use crate::errors::RequestError;
+use crate::http::body::ReadFailure;
 use crate::http::exchange::{Exchange, SentRequest, WireFacts};
 use crate::http::request::{ClientLimits, RequestSpec, TRUNCATED_BODY_KEPT};
 
@@ -240,12 +241,6 @@ struct Connection {
     timeout_ms: u64,
 }
 
-/// Why a read gave nothing.
-enum ReadFailure {
-    Deadline,
-    Io(std::io::Error),
-}
-
 impl Connection {
     async fn write(&mut self, bytes: &[u8]) -> Result<(), RequestError> {
         match tokio::time::timeout_at(self.deadline, self.stream.write_all(bytes)).await {
@@ -277,23 +272,7 @@ impl Connection {
     }
 
     fn body_failure(&self, failure: ReadFailure, status: u16, received: usize) -> RequestError {
-        match failure {
-            ReadFailure::Deadline => RequestError::BodyTimeout {
-                timeout_ms: self.timeout_ms,
-                status,
-                received,
-            },
-            ReadFailure::Io(err) if err.kind() == std::io::ErrorKind::ConnectionReset => {
-                RequestError::Body {
-                    status,
-                    reason: format!("the connection was reset after {received} body bytes"),
-                }
-            }
-            ReadFailure::Io(err) => RequestError::Body {
-                status,
-                reason: format!("{err} after {received} body bytes"),
-            },
-        }
+        failure.body_error(self.timeout_ms, status, received)
     }
 
     /// Reads the status line and headers, skipping interim (1xx) answers.

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::http::client::TargetClient;
+use crate::http::request::TRUNCATED_BODY_KEPT;
 
 /// What a raw server does with each connection after reading the request's head.
 #[derive(Clone, Copy)]
