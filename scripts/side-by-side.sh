@@ -28,39 +28,11 @@ cd "$root"
 
 say() { printf '%s\n' "$*" >&2; }
 
-# Where cargo puts what it builds: CARGO_TARGET_DIR, a config file's build.target-dir, or
-# target/ (cargo metadata knows all three).
-target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) \
-    || target_dir=${CARGO_TARGET_DIR:-$root/target}
-work="$target_dir/side-by-side"
-mkdir -p "$work"
-
-if [ -n "${MJCONFORM_BIN:-}" ]; then
-    bin=$MJCONFORM_BIN
-else
-    cargo build --release --quiet --bin mjconform
-    bin="$target_dir/release/mjconform"
-fi
-[ -x "$bin" ] || { say "side-by-side: no mjconform binary at $bin"; exit 2; }
-
-# --- the server -------------------------------------------------------------------------
-# The mock writes its URL, key and ids as JSON once it listens (--ready-file); nothing here
-# reads the lines it prints for people.
-key="side-by-side-$(date +%s)"
-ready="$work/mock.ready.json"
-rm -f "$ready"
-"$bin" mock --port 0 --api-key "$key" --ready-file "$ready" >"$work/mock.out" 2>&1 &
-mock_pid=$!
-trap 'kill "$mock_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    [ -s "$ready" ] && break
-    kill -0 "$mock_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[ -s "$ready" ] || { say "side-by-side: the mock did not start: $(cat "$work/mock.out")"; exit 2; }
-base=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"].rstrip("/"))' "$ready")
-mapfile -t ids < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["task_ids"]))' "$ready")
+# --- the binary and the server ----------------------------------------------------------
+NAME=side-by-side
+. "$root/scripts/release-mock.sh"
+base=$(ready_field 'r["url"].rstrip("/")')
+mapfile -t ids < <(ready_field '"\n".join(r["task_ids"])')
 [ "${#ids[@]}" -gt 0 ] || { say "side-by-side: the mock's ready file lists no task ids: $(cat "$ready")"; exit 2; }
 
 # --- measuring --------------------------------------------------------------------------

@@ -26,32 +26,10 @@ cd "$root"
 say() { printf '%s\n' "$*" >&2; }
 command -v wrk >/dev/null 2>&1 || { say "wire-ratio: wrk is not installed (apt-get install wrk)"; exit 2; }
 
-target_dir=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
-    | python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) \
-    || target_dir=${CARGO_TARGET_DIR:-$root/target}
-work="$target_dir/wire-ratio"
-mkdir -p "$work"
-if [ -n "${MJCONFORM_BIN:-}" ]; then
-    bin=$MJCONFORM_BIN
-else
-    cargo build --release --quiet --bin mjconform
-    bin="$target_dir/release/mjconform"
-fi
-
-key="wire-ratio-$(date +%s)"
-ready="$work/mock.ready.json"
-rm -f "$ready"
-"$bin" mock --port 0 --api-key "$key" --ready-file "$ready" >"$work/mock.out" 2>&1 &
-mock_pid=$!
-trap 'kill "$mock_pid" 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    [ -s "$ready" ] && break
-    kill -0 "$mock_pid" 2>/dev/null || break
-    sleep 0.1
-done
-[ -s "$ready" ] || { say "wire-ratio: the mock did not start: $(cat "$work/mock.out")"; exit 2; }
-url=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["url"])' "$ready")
-ids=$(python3 -c 'import json,sys; print(",".join(json.load(open(sys.argv[1]))["task_ids"]))' "$ready")
+NAME=wire-ratio
+. "$root/scripts/release-mock.sh"
+url=$(ready_field 'r["url"]')
+ids=$(ready_field '",".join(r["task_ids"])')
 first_id=${ids%%,*}
 
 mj_round() {
